@@ -1,0 +1,29 @@
+namespace ContainerLogger.Drivers;
+
+/// <summary>
+/// A destination. The host fills a batch with <see cref="TryAdd"/> and hands it over with <see cref="Flush"/>,
+/// all on one thread. A batch that fails to flush is kept and flushed again after a backoff, so a record
+/// leaves the host only once the destination has it.
+/// </summary>
+public abstract class LogDriver : IDisposable
+{
+    /// <summary>
+    /// Encodes a record into the pending batch. Returns false, taking nothing, when the batch is full;
+    /// an empty batch always takes a record.
+    /// </summary>
+    public abstract bool TryAdd(in LogRecord record);
+
+    /// <summary>Records in the pending batch.</summary>
+    public abstract int PendingCount { get; }
+
+    /// <summary>
+    /// Hands the pending batch to the destination, connecting if needed. Returns only when all of it is
+    /// handed over (the batch is then empty); throws on failure, keeping whatever was not handed over.
+    /// </summary>
+    public abstract void Flush();
+
+    /// <summary>SIGHUP: reopen files, reconnect sockets.</summary>
+    public virtual void Reopen() { }
+
+    public virtual void Dispose() { }
+}
