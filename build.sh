@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Builds, demonstrates, tests and benchmarks ContainerLogger.
+#   ./build.sh [build]        publish the Native AOT executable to artifacts/containerlogger
+#   ./build.sh demo           build, then log a small shell program through the json-file driver
+#   ./build.sh test           build, then run every test project (end-to-end tests use the executable)
+#   ./build.sh bench [ARGS]   build, then run tests/ContainerLogger.Benchmarks with ARGS (--help lists them)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+PROJECT=src/ContainerLogger/ContainerLogger.csproj
+BINARY="$ROOT/artifacts/containerlogger"
+# Publishing happens outside src/ (and outside artifacts/) so it neither clobbers the IDE's obj/
+# nor leaves the .dbg file and friends next to the binary.
+PUBLISH_ROOT="$ROOT/obj/aot-publish"
+
+say() { printf 'build.sh: %s\n' "$*"; }
+die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# Installs Debian packages; a non-root user gets told what is missing instead.
+apt_install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    say "not root, skipping install of: $* (install them yourself if the build needs them)"
+    return 0
+  fi
+  say "installing $*"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+package_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# Native AOT links with `clang` (Debian's clang-14 alone has no `clang` on PATH) and needs zlib.
+install_build_prereqs() {
+  local missing=()
+  command -v clang >/dev/null || missing+=(clang)
+  package_installed zlib1g-dev || missing+=(zlib1g-dev)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+}
+
+# Programs the end-to-end tests drive. Tests that need receivers (rsyslog, ...) add them here.
+install_test_prereqs() {
+  command -v ps >/dev/null || apt_install procps
+}
+
+# Runs `dotnet publish` for one target framework into $PUBLISH_ROOT/<tfm>; returns its exit code.
+publish_for() {
+  local tfm=$1 log=$2
+  shift 2
+  local out="$PUBLISH_ROOT/$tfm"
+  rm -rf "$out/bin"
+  dotnet publish "$PROJECT" -c Release -r linux-x64 -p:PublishAot=true "$@" \
+    -p:TreatWarningsAsErrors=true -p:IlcTreatWarningsAsErrors=true \
+    -p:BaseIntermediateOutputPath="$out/obj/" -p:BaseOutputPath="$out/build/" \
+    -o "$out/bin" 2>&1 | tee "$log"
+}
+
+restore_failed() {
+  grep -Eq 'error NU1[0-9]{3}|Restore failed|restore failed' "$1"
+}
+
+build() {
+  install_build_prereqs
+  mkdir -p "$PUBLISH_ROOT"
+  local log="$PUBLISH_ROOT/publish.log" tfm=net10.0 status=0
+  publish_for net10.0 "$log" || status=$?
+  if ((status != 0)); then
+    restore_failed "$log" || die "publish for net10.0 failed (see $log)"
+    # The NuGet mirror may lack the net10 NativeAOT runtime pack; net9's ILCompiler builds the same code.
+    say "falling back to net9.0: the net10.0 restore failed: $(grep -Eo 'error NU1[0-9]{3}[^[]*' "$log" | head -n 1 || echo 'restore failure')"
+    tfm=net9.0
+    status=0
+    publish_for net9.0 "$log" -p:TargetFramework=net9.0 -p:TargetFrameworks=net9.0 || status=$?
+    ((status == 0)) || die "publish for net9.0 failed (see $log)"
+  fi
+  # Warnings are errors already; this catches any that slip past as plain messages.
+  if grep -Eq 'warning IL[0-9]+|AOT analysis warning' "$log"; then
+    die "trim/AOT warnings in the publish log ($log)"
+  fi
+  mkdir -p "$ROOT/artifacts"
+  install -m 0755 "$PUBLISH_ROOT/$tfm/bin/containerlogger" "$BINARY"
+  local bytes
+  bytes=$(stat -c %s "$BINARY")
+  say "published $BINARY ($tfm, Native AOT): $bytes bytes ($((bytes / 1024)) KiB)"
+}
+
+# The demo's program: a few stdout and stderr lines, a line past max-line-size (16 KiB), non-ASCII.
+demo_program() {
+  echo "hello from stdout"
+  echo "hello from stderr" >&2
+  echo "non-ASCII: grüße, 日本語, emoji 🐳"
+  printf 'a line of %d bytes, shipped as partial messages: %s\n' 20000 "$(head -c 20000 /dev/zero | tr '\0' x)"
+  echo "last line on stderr, after a tab:	done" >&2
+  printf 'unterminated last stdout line'
+}
+
+demo() {
+  build
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/containerlogger-demo.XXXXXX")
+  mkfifo "$dir/stdout.fifo" "$dir/stderr.fifo"
+  say "demo directory: $dir"
+  # As a container init would: the logger gets the read ends as fds 3 and 4, the program the write ends.
+  DOCKERLOG_CONTAINERID=$(printf '%064x' 3735928559) \
+  DOCKERLOG_CONTAINERNAME=/demo \
+  DOCKERLOG_CONFIG="{\"path\":\"$dir/demo-json.log\",\"tag\":\"{{.Name}}/{{.ID}}\"}" \
+    timeout 60 sh -c 'exec "$0" json-file 3<"$1" 4<"$2"' "$BINARY" "$dir/stdout.fifo" "$dir/stderr.fifo" &
+  local logger=$!
+  # Same order as the logger's redirections (stdout, then stderr), so the FIFO opens pair up.
+  demo_program >"$dir/stdout.fifo" 2>"$dir/stderr.fifo"
+  local status=0
+  wait "$logger" || status=$?
+  say "logger exited with status $status"
+  [[ -f $dir/demo-json.log ]] || die "no log file was written"
+  say "$dir/demo-json.log (records over 300 characters are shortened here):"
+  cut -c 1-300 "$dir/demo-json.log"
+  ((status == 0)) || die "the logger failed"
+}
+
+run_tests() {
+  build
+  install_test_prereqs
+  local results="$ROOT/artifacts/test-results"
+  rm -rf "$results"
+  # One trx per test project (LogFilePrefix keeps them apart); .ci/run adds them up.
+  CONTAINERLOGGER_BIN="$BINARY" dotnet test ContainerLogger.sln -c Release \
+    --logger "trx;LogFilePrefix=results" --logger "console;verbosity=normal" \
+    --results-directory "$results"
+}
+
+bench() {
+  build
+  dotnet run --project tests/ContainerLogger.Benchmarks -c Release -- --logger "$BINARY" "$@"
+}
+
+verb=${1:-build}
+(($# == 0)) || shift
+case $verb in
+  build) build ;;
+  demo) demo ;;
+  test) run_tests ;;
+  bench) bench "$@" ;;
+  -h | --help | help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown verb '$verb' (build, demo, test, bench)" ;;
+esac

@@ -1,0 +1,56 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace ContainerLogger.Drivers.JsonFile;
+
+/// <summary>
+/// Writes a gzip file whose header carries an FEXTRA field, as Go's gzip.Writer does with Header.Extra set
+/// (MTIME 0, XFL 0, OS 255 unknown, then XLEN and the bytes). GZipStream cannot write FEXTRA, so the header
+/// and the CRC-32/ISIZE trailer are written here around a raw DeflateStream body.
+/// </summary>
+internal static class GzipWithExtra
+{
+    private const byte FlagExtra = 0x04;
+    private const UnixFileMode Mode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+
+    /// <summary>Compresses <paramref name="source"/> into <paramref name="target"/> (created with mode 0640, replaced if present).</summary>
+    public static void Compress(string source, string target, ReadOnlySpan<byte> extra)
+    {
+        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        var outputOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) outputOptions.UnixCreateMode = Mode0640; // a guard the platform analyzer understands
+        using var output = new FileStream(target, outputOptions);
+        WriteHeader(output, extra);
+        uint crc = 0;
+        long length = 0;
+        var buffer = new byte[64 * 1024];
+        using (var deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            int read;
+            while ((read = input.Read(buffer)) > 0)
+            {
+                crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                length += read;
+                deflate.Write(buffer, 0, read);
+            }
+        }
+        Span<byte> trailer = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer.Slice(4), (uint)length);
+        output.Write(trailer);
+    }
+
+    private static void WriteHeader(Stream output, ReadOnlySpan<byte> extra)
+    {
+        Span<byte> header = stackalloc byte[12];
+        header.Clear();
+        header[0] = 0x1F;
+        header[1] = 0x8B;
+        header[2] = 8; // deflate
+        header[3] = FlagExtra;
+        header[9] = 0xFF;
+        BinaryPrimitives.WriteUInt16LittleEndian(header.Slice(10), checked((ushort)extra.Length));
+        output.Write(header);
+        output.Write(extra);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace ContainerLogger.Native;
+
+/// <summary>The few libc calls the input side needs: .NET has no poll() over arbitrary inherited fds.</summary>
+internal static unsafe partial class Libc
+{
+    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int F_GETFD = 1, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, O_ACCMODE = 3, O_WRONLY = 1;
+    public const short POLLIN = 1, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
+    public const int EINTR = 4, EAGAIN = 11;
+    public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int poll(PollFd* fds, nuint nfds, int timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, byte* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, byte* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+}

@@ -1,0 +1,47 @@
+using ContainerLogger.Drivers;
+
+namespace ContainerLogger.Pipeline;
+
+/// <summary>
+/// What happened to the lines, for the exit summary and SIGUSR1. A line longer than max-line-size counts
+/// once per piece; undelivered = read - delivered - dropped.
+/// </summary>
+internal sealed class Counters
+{
+    private readonly long[] _readLines = new long[2];
+    private readonly long[] _readBytes = new long[2];
+    private readonly long[] _droppedLines = new long[2];
+    private readonly long[] _droppedBytes = new long[2];
+    private long _delivered;
+    private long _retried;
+
+    public void AddRead(LogStream stream, long lines, long bytes)
+    {
+        Interlocked.Add(ref _readLines[(int)stream], lines);
+        Interlocked.Add(ref _readBytes[(int)stream], bytes);
+    }
+
+    public void AddDropped(LogStream stream, long lines, long bytes)
+    {
+        Interlocked.Add(ref _droppedLines[(int)stream], lines);
+        Interlocked.Add(ref _droppedBytes[(int)stream], bytes);
+    }
+
+    public void AddDelivered(long lines) => Interlocked.Add(ref _delivered, lines);
+    public void AddRetried() => Interlocked.Increment(ref _retried);
+
+    public long ReadLines(LogStream s) => Volatile.Read(ref _readLines[(int)s]);
+    public long DroppedLines(LogStream s) => Volatile.Read(ref _droppedLines[(int)s]);
+    public long Delivered => Volatile.Read(ref _delivered);
+
+    public long Undelivered =>
+        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) - Delivered - DroppedLines(LogStream.Stdout) - DroppedLines(LogStream.Stderr);
+
+    /// <summary>One line of key=value pairs, stable so that platforms can parse it.</summary>
+    public string Format(string label) =>
+        $"{label} read.stdout.lines={ReadLines(LogStream.Stdout)} read.stdout.bytes={Volatile.Read(ref _readBytes[0])} " +
+        $"read.stderr.lines={ReadLines(LogStream.Stderr)} read.stderr.bytes={Volatile.Read(ref _readBytes[1])} " +
+        $"delivered={Delivered} dropped.stdout.lines={DroppedLines(LogStream.Stdout)} dropped.stdout.bytes={Volatile.Read(ref _droppedBytes[0])} " +
+        $"dropped.stderr.lines={DroppedLines(LogStream.Stderr)} dropped.stderr.bytes={Volatile.Read(ref _droppedBytes[1])} " +
+        $"retried={Volatile.Read(ref _retried)} undelivered={Undelivered}";
+}

@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using ContainerLogger.Drivers;
+
+namespace ContainerLogger.Pipeline;
+
+/// <summary>
+/// The delivery loop, on its own thread: fill the driver's batch from the ring, flush it, and on failure
+/// keep the batch and retry with capped exponential backoff and jitter. Lines leave the host only through
+/// a successful flush or an overflow of the ring, which is counted.
+/// </summary>
+internal sealed class Sender
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(1);
+
+    private readonly LogRing _ring;
+    private readonly LogDriver _driver;
+    private readonly string _driverName;
+    private readonly Counters _counters;
+    private readonly Diagnostics _diagnostics;
+    private readonly long _maxBufferSize;
+    private long _batchLines;
+    private volatile bool _reopenRequested;
+    private readonly Func<bool> _isReopenRequested;
+
+    public Sender(LogRing ring, LogDriver driver, string driverName, Counters counters, Diagnostics diagnostics, long maxBufferSize)
+    {
+        _ring = ring;
+        _driver = driver;
+        _driverName = driverName;
+        _counters = counters;
+        _diagnostics = diagnostics;
+        _maxBufferSize = maxBufferSize;
+        _isReopenRequested = () => _reopenRequested;
+    }
+
+    /// <summary>SIGHUP: reopen the file or reconnect before the next batch.</summary>
+    public void RequestReopen()
+    {
+        _reopenRequested = true;
+        _ring.Wake();
+    }
+
+    public void Run()
+    {
+        int failures = 0;
+        while (true)
+        {
+            if (_reopenRequested)
+            {
+                _reopenRequested = false;
+                TryReopen();
+            }
+            if (_driver.PendingCount == 0 && !FillBatch()) return;
+            if (_driver.PendingCount == 0) continue;
+            try
+            {
+                _driver.Flush();
+                _counters.AddDelivered(_batchLines);
+                _batchLines = 0;
+                failures = 0;
+            }
+            catch (Exception e) when (IsDeliveryFailure(e))
+            {
+                failures++;
+                _counters.AddRetried();
+                var delay = Backoff(failures);
+                _diagnostics.Report($"{_driverName}: delivery failed ({e.Message}); {_driver.PendingCount} lines kept, retry {failures} in {delay.TotalMilliseconds:0}ms");
+                _ring.Sleep((int)delay.TotalMilliseconds);
+            }
+        }
+    }
+
+    /// <summary>Capped exponential backoff with jitter in [d/2, d], so 2,000 sidecars do not retry in step.</summary>
+    internal static TimeSpan Backoff(int failures)
+    {
+        double ms = Math.Min(MaxRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
+        return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble() / 2));
+    }
+
+    private static bool IsDeliveryFailure(Exception e) =>
+        e is IOException or SocketException or UnauthorizedAccessException or AuthenticationException or TimeoutException;
+
+    private bool FillBatch()
+    {
+        if (!_ring.Reserve(_isReopenRequested, out long position, out long end, out var notice)) return false;
+        if (notice.Any)
+        {
+            AddNotice(LogStream.Stdout, notice.StdoutLines, notice.StdoutBytes, notice.SinceTicks);
+            AddNotice(LogStream.Stderr, notice.StderrLines, notice.StderrBytes, notice.SinceTicks);
+        }
+        long taken = 0;
+        while (position < end)
+        {
+            var record = _ring.Read(position, out long size);
+            if (!_driver.TryAdd(record)) break;
+            position += size;
+            taken++;
+        }
+        _ring.Commit(position, taken);
+        _batchLines += taken;
+        return true;
+    }
+
+    /// <summary>The drop notice: a record in the stream that lost lines, where the lost lines were.</summary>
+    private void AddNotice(LogStream stream, long lines, long bytes, long sinceTicks)
+    {
+        if (lines == 0) return;
+        var since = new DateTime(sinceTicks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var text = $"containerlogger: dropped {lines} lines ({bytes} bytes) of {LogRecord.StreamName(stream)} since {since}: buffer full (max-buffer-size {_maxBufferSize} bytes)";
+        _driver.TryAdd(new LogRecord(Encoding.UTF8.GetBytes(text), stream, DateTime.UtcNow.Ticks));
+    }
+
+    private void TryReopen()
+    {
+        try
+        {
+            _driver.Reopen();
+        }
+        catch (Exception e) when (IsDeliveryFailure(e))
+        {
+            _diagnostics.Report($"{_driverName}: reopen failed ({e.Message}); will retry on the next delivery");
+        }
+    }
+}
