@@ -11,8 +11,7 @@ cd "$ROOT"
 
 PROJECT=src/ContainerLogger/ContainerLogger.csproj
 BINARY="$ROOT/artifacts/containerlogger"
-# Publishing happens outside src/ (and outside artifacts/) so it neither clobbers the IDE's obj/
-# nor leaves the .dbg file and friends next to the binary.
+# Publish output (with its .dbg file and friends) stays out of artifacts/; only the binary is copied there.
 PUBLISH_ROOT="$ROOT/obj/aot-publish"
 
 say() { printf 'build.sh: %s\n' "$*"; }
@@ -55,7 +54,6 @@ publish_for() {
   rm -rf "$out/bin"
   dotnet publish "$PROJECT" -c Release -r linux-x64 -p:PublishAot=true "$@" \
     -p:TreatWarningsAsErrors=true -p:IlcTreatWarningsAsErrors=true \
-    -p:BaseIntermediateOutputPath="$out/obj/" -p:BaseOutputPath="$out/build/" \
     -o "$out/bin" 2>&1 | tee "$log"
 }
 
