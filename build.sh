@@ -103,7 +103,7 @@ demo() {
   mkfifo "$dir/stdout.fifo" "$dir/stderr.fifo"
   say "demo directory: $dir"
   # As a container init would: the logger gets the read ends as fds 3 and 4, the program the write ends.
-  DOCKERLOG_CONTAINERID=$(printf '%064x' 3735928559) \
+  DOCKERLOG_CONTAINERID=4f1d2c3b4a5968778695a4b3c2d1e0f0112233445566778899aabbccddeeff00 \
   DOCKERLOG_CONTAINERNAME=/demo \
   DOCKERLOG_CONFIG="{\"path\":\"$dir/demo-json.log\",\"tag\":\"{{.Name}}/{{.ID}}\"}" \
     timeout 60 sh -c 'exec "$0" json-file 3<"$1" 4<"$2"' "$BINARY" "$dir/stdout.fifo" "$dir/stderr.fifo" &

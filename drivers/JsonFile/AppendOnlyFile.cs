@@ -8,11 +8,8 @@ namespace ContainerLogger.Drivers.JsonFile;
 /// than FileStream because .NET never sets O_APPEND (it writes at its own offset, which leaves a hole after an
 /// external copytruncate) and because a plain write(2) says exactly how much reached the file when a write fails.
 /// </summary>
-internal sealed unsafe partial class AppendOnlyFile : IDisposable
+internal sealed unsafe class AppendOnlyFile : IDisposable
 {
-    private const int O_WRONLY = 0x1, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_CLOEXEC = 0x80000;
-    private const int SEEK_END = 2;
-    private const int EINTR = 4;
     private const uint Mode0640 = 0x1A0;
 
     private readonly string _path;
@@ -31,10 +28,10 @@ internal sealed unsafe partial class AppendOnlyFile : IDisposable
     /// <param name="truncate">Start empty (after a rotation, as Docker does) rather than append to what is there.</param>
     public static AppendOnlyFile Open(string path, bool truncate)
     {
-        int flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0);
-        int fd = open(path, flags, Mode0640);
+        int flags = Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_CLOEXEC | (truncate ? Libc.O_TRUNC : 0);
+        int fd = Libc.open(path, flags, Mode0640);
         if (fd < 0) throw Failure("opening", path);
-        long size = lseek(fd, 0, SEEK_END);
+        long size = Libc.lseek(fd, 0, Libc.SEEK_END);
         if (size < 0)
         {
             var error = Failure("opening", path);
@@ -57,7 +54,7 @@ internal sealed unsafe partial class AppendOnlyFile : IDisposable
                     Size += written;
                     return (int)written;
                 }
-                if (written < 0 && Marshal.GetLastPInvokeError() == EINTR) continue;
+                if (written < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR) continue;
                 throw written == 0 ? new IOException($"writing {_path}: nothing was written") : Failure("writing", _path);
             }
         }
@@ -72,11 +69,4 @@ internal sealed unsafe partial class AppendOnlyFile : IDisposable
 
     private static IOException Failure(string what, string path) =>
         new($"{what} {path}: {Libc.ErrorText(Marshal.GetLastPInvokeError())}");
-
-    // open(2) is variadic; on the Linux ABIs an int mode passed as a third argument is read correctly.
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags, uint mode);
-
-    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
-    private static partial long lseek(int fd, long offset, int whence);
 }

@@ -2,11 +2,15 @@ using System.Runtime.InteropServices;
 
 namespace ContainerLogger.Native;
 
-/// <summary>The few libc calls the input side needs: .NET has no poll() over arbitrary inherited fds.</summary>
+/// <summary>
+/// The few libc calls the host and drivers need: .NET has no poll() over arbitrary inherited fds, and FileStream
+/// never opens with O_APPEND nor says how much of a failed write reached the file.
+/// </summary>
 internal static unsafe partial class Libc
 {
-    public const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    public const int F_GETFD = 1, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, O_ACCMODE = 3, O_WRONLY = 1;
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int F_GETFD = 1, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, O_ACCMODE = 3;
+    public const int SEEK_END = 2;
     public const short POLLIN = 1, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
     public const int EINTR = 4, EAGAIN = 11;
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
@@ -28,8 +32,12 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint write(int fd, byte* buf, nint count);
 
+    // open(2) is variadic; on the Linux ABIs a mode passed as a third argument is read correctly.
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int open(string path, int flags);
+    public static partial int open(string path, int flags, uint mode = 0);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial long lseek(int fd, long offset, int whence);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
