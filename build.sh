@@ -132,7 +132,11 @@ run_tests() {
 
 bench() {
   build
-  dotnet run --project tests/ContainerLogger.Benchmarks -c Release -- --logger "$BINARY" "$@"
+  local args=("$@")
+  # The binary just built is the default subject; --logger PATH benchmarks another compatible one.
+  [[ " $* " == *" --logger "* ]] || args=(--logger "$BINARY" "$@")
+  CONTAINERLOGGER_BENCH_COMMAND="./build.sh bench $*" \
+    dotnet run --project tests/ContainerLogger.Benchmarks -c Release -- "${args[@]}"
 }
 
 verb=${1:-build}

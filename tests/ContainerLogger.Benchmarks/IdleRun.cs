@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using ContainerLogger.Benchmarks.Receivers;
+
+namespace ContainerLogger.Benchmarks;
+
+/// <summary>
+/// The idle figures: one line written at exec (time to its arrival), then open but silent inputs for a while,
+/// measuring resident and private dirty memory, threads and CPU ticks used.
+/// </summary>
+internal sealed record IdleResult(string Receiver, double FirstRecordMs, long RssKiB, long PrivateDirtyKiB, int Threads, long CpuTicks, double IdleSeconds)
+{
+    public static IdleResult Measure(string logger, Func<Receiver> makeReceiver, TimeSpan idle)
+    {
+        using var receiver = makeReceiver();
+        var ledger = new ArrivalLedger(1, 0);
+        receiver.Start(ledger);
+        using var process = LoggerProcess.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, "non-blocking"));
+        Span<byte> line = stackalloc byte[64];
+        LineSequence.Write(line, stderr: false, 0, line.Length);
+        process.Stdout.Write(line);
+        var wait = Stopwatch.StartNew();
+        while (ledger.Unique == 0)
+        {
+            if (wait.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException($"{receiver.Name}: the first record never arrived");
+            Thread.SpinWait(100);
+        }
+        double firstMs = Stopwatch.GetElapsedTime(process.StartedAt, ledger.FirstArrival).TotalMilliseconds;
+        Thread.Sleep(500); // let start-up work (the first flush, the first connection) settle
+        var before = process.Stats();
+        Thread.Sleep(idle);
+        var after = process.Stats();
+        process.CloseAndWait(TimeSpan.FromSeconds(30));
+        return new IdleResult(receiver.Name, firstMs, after.RssKiB, after.PrivateDirtyKiB, after.Threads, after.CpuTicks - before.CpuTicks, idle.TotalSeconds);
+    }
+}

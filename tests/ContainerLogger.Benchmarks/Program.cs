@@ -1,0 +1,55 @@
+using System.CommandLine;
+using ContainerLogger.Benchmarks;
+using ContainerLogger.Benchmarks.Receivers;
+
+var logger = new Option<string>("--logger") { Description = "the executable under test (any dockerlogger-compatible logger: env + fds 3 and 4)", Required = true };
+var drivers = new Option<string>("--drivers") { Description = "receivers to run, comma separated: " + string.Join(", ", ReceiverCatalog.All.Keys), DefaultValueFactory = _ => string.Join(",", ReceiverCatalog.All.Keys) };
+var lines = new Option<long>("--lines") { Description = "lines per burst", DefaultValueFactory = _ => 1_000_000 };
+var lineSize = new Option<int>("--line-size") { Description = "bytes per line, newline included", DefaultValueFactory = _ => 100 };
+var stderrShare = new Option<double>("--stderr-share") { Description = "fraction of the lines written to stderr", DefaultValueFactory = _ => 0.1 };
+var mode = new Option<string>("--mode") { Description = "the logger's mode option", DefaultValueFactory = _ => "blocking" };
+var runs = new Option<int>("--runs") { Description = "bursts per receiver; the median is reported", DefaultValueFactory = _ => 1 };
+var idleSeconds = new Option<int>("--idle-seconds") { Description = "length of the idle measurement; 0 skips it", DefaultValueFactory = _ => 10 };
+var output = new Option<string>("--output") { Description = "where the JSON results go", DefaultValueFactory = _ => "artifacts/bench/results.json" };
+mode.AcceptOnlyFromAmong("blocking", "non-blocking");
+
+var root = new RootCommand("Benchmarks a ContainerLogger-compatible executable against local receivers.")
+{
+    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, output,
+};
+root.SetAction(parsed =>
+{
+    var selected = parsed.GetValue(drivers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    var unknown = selected.Where(d => !ReceiverCatalog.All.ContainsKey(d)).ToList();
+    if (unknown.Count > 0)
+    {
+        Console.Error.WriteLine($"unknown receiver(s): {string.Join(", ", unknown)}; known: {string.Join(", ", ReceiverCatalog.All.Keys)}");
+        return 2;
+    }
+    int size = parsed.GetValue(lineSize);
+    if (size < LineSequence.MinLineSize)
+    {
+        Console.Error.WriteLine($"--line-size must be at least {LineSequence.MinLineSize}");
+        return 2;
+    }
+    var workload = new Workload(parsed.GetValue(lines), size, parsed.GetValue(stderrShare));
+    string executable = Path.GetFullPath(parsed.GetValue(logger)!);
+    // build.sh says how it was invoked; run directly, the arguments are the command.
+    string command = Environment.GetEnvironmentVariable("CONTAINERLOGGER_BENCH_COMMAND") ?? "ContainerLogger.Benchmarks " + string.Join(' ', args);
+    var bursts = new List<BurstResult>();
+    var idles = new List<IdleResult>();
+    foreach (var name in selected)
+    {
+        var results = Enumerable.Range(0, Math.Max(1, parsed.GetValue(runs)))
+            .Select(_ => BurstResult.Measure(executable, ReceiverCatalog.All[name], workload, parsed.GetValue(mode)!, TimeSpan.FromSeconds(5)))
+            .OrderBy(r => r.LinesPerSecond).ToList();
+        bursts.Add(results[results.Count / 2]);
+        Console.Error.WriteLine($"{name}: {string.Join(", ", results.Select(r => $"{r.LinesPerSecond:N0} lines/s"))}");
+        if (parsed.GetValue(idleSeconds) > 0)
+            idles.Add(IdleResult.Measure(executable, ReceiverCatalog.All[name], TimeSpan.FromSeconds(parsed.GetValue(idleSeconds))));
+    }
+    Console.Write(Report.Markdown(command, bursts, idles));
+    Report.WriteJson(parsed.GetValue(output)!, command, bursts, idles);
+    return bursts.All(b => b.Received == b.Sent && b.Duplicates == 0) || parsed.GetValue(mode) == "non-blocking" ? 0 : 1;
+});
+return root.Parse(args).Invoke();

@@ -1,0 +1,19 @@
+namespace ContainerLogger.Benchmarks.Receivers;
+
+/// <summary>A destination the logger under test writes to, counting what arrives into an <see cref="ArrivalLedger"/>.</summary>
+internal abstract class Receiver : IDisposable
+{
+    /// <summary>The row label, e.g. "syslog/tcp".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The driver argument given to the logger.</summary>
+    public abstract string Driver { get; }
+
+    /// <summary>Driver options pointing the logger at this receiver (DOCKERLOG_CONFIG, before common options are added).</summary>
+    public abstract IReadOnlyDictionary<string, string> LogOptions { get; }
+
+    /// <summary>Starts accepting and counting; called before the logger starts.</summary>
+    public abstract void Start(ArrivalLedger ledger);
+
+    public abstract void Dispose();
+}

@@ -1,0 +1,10 @@
+namespace ContainerLogger.Benchmarks.Receivers;
+
+/// <summary>Every receiver the harness can run, by the name --drivers takes.</summary>
+internal static class ReceiverCatalog
+{
+    public static IReadOnlyDictionary<string, Func<Receiver>> All { get; } = new Dictionary<string, Func<Receiver>>
+    {
+        ["json-file"] = () => new JsonFileReceiver(),
+    };
+}
