@@ -21,7 +21,7 @@ internal static class RunCommand
     }
 
     private readonly record struct Setup(RunConfiguration Config, DriverContext Context, LogDriver Driver,
-        List<(int Fd, LogStream Stream, string Name)> Inputs);
+        List<(int Fd, LogStream Stream, string Name)> Inputs, Counters Counters);
 
     private static Setup? Prepare(string driverName, string stdoutText, string stderrText, bool tty, Diagnostics diagnostics, out List<string> errors)
     {
@@ -52,10 +52,11 @@ internal static class RunCommand
         }
         if (errors.Count > 0) return null;
 
-        var context = config.CreateContext(diagnostics);
+        var counters = new Counters();
+        var context = config.CreateContext(diagnostics, counters);
         try
         {
-            return new Setup(config, context, descriptor.Create(context), inputs);
+            return new Setup(config, context, descriptor.Create(context), inputs, counters);
         }
         catch (FormatException e)
         {
@@ -67,13 +68,13 @@ internal static class RunCommand
     private static int Run(Setup setup, Diagnostics diagnostics)
     {
         var options = setup.Config.Options;
-        var counters = new Counters();
+        var counters = setup.Counters;
         int maxLine = setup.Context.MaxLineSize;
         long maxBuffer = options.Get(CommonOptions.MaxBufferSize);
         var shutdownTimeout = (long)options.Get(CommonOptions.ShutdownTimeout).TotalMilliseconds;
         using var ring = new LogRing(maxBuffer, maxLine, options.Get(CommonOptions.Mode) == "blocking", options.Get(CommonOptions.DropNotice), counters);
         using var reader = new InputReader(setup.Inputs, ring, maxLine, counters, diagnostics);
-        var sender = new Sender(ring, setup.Driver, setup.Config.Driver.Name, counters, diagnostics, maxBuffer);
+        var sender = new Sender(ring, setup.Driver, setup.Config.Driver.Name, counters, setup.Context.Losses, diagnostics, maxBuffer);
 
         void BeginShutdown(PosixSignalContext signal)
         {

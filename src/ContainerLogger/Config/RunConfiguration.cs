@@ -1,3 +1,4 @@
+using ContainerLogger.Pipeline;
 using System.Collections;
 using System.Text.Json;
 using ContainerLogger.Drivers;
@@ -53,7 +54,8 @@ public sealed class RunConfiguration
     }
 
     /// <summary>Builds what the driver needs; only valid when there are no errors.</summary>
-    public DriverContext CreateContext(Diagnostics diagnostics)
+    /// <param name="counters">The run's counters, for the lines a driver gives up on; a fresh set when omitted (tests).</param>
+    internal DriverContext CreateContext(Diagnostics diagnostics, Counters? counters = null)
     {
         var info = Info ?? throw new InvalidOperationException("configuration has errors");
         return new DriverContext
@@ -64,6 +66,7 @@ public sealed class RunConfiguration
             Attributes = ExtraAttributes.Build(info, Options),
             MaxLineSize = (int)Options.Get(CommonOptions.MaxLineSize),
             Diagnostics = diagnostics,
+            Losses = new DriverLosses(counters ?? new Counters()),
         };
     }
 

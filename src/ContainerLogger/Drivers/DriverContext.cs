@@ -14,4 +14,6 @@ public sealed class DriverContext
     /// <summary>Largest line (piece) the host hands over, in bytes.</summary>
     public required int MaxLineSize { get; init; }
     public required Diagnostics Diagnostics { get; init; }
+    /// <summary>Where a driver counts the lines it gave up on.</summary>
+    public required DriverLosses Losses { get; init; }
 }

@@ -19,18 +19,20 @@ internal sealed class Sender
     private readonly LogDriver _driver;
     private readonly string _driverName;
     private readonly Counters _counters;
+    private readonly DriverLosses _losses;
     private readonly Diagnostics _diagnostics;
     private readonly long _maxBufferSize;
     private long _batchLines;
     private volatile bool _reopenRequested;
     private readonly Func<bool> _isReopenRequested;
 
-    public Sender(LogRing ring, LogDriver driver, string driverName, Counters counters, Diagnostics diagnostics, long maxBufferSize)
+    public Sender(LogRing ring, LogDriver driver, string driverName, Counters counters, DriverLosses losses, Diagnostics diagnostics, long maxBufferSize)
     {
         _ring = ring;
         _driver = driver;
         _driverName = driverName;
         _counters = counters;
+        _losses = losses;
         _diagnostics = diagnostics;
         _maxBufferSize = maxBufferSize;
         _isReopenRequested = () => _reopenRequested;
@@ -58,7 +60,7 @@ internal sealed class Sender
             try
             {
                 _driver.Flush();
-                _counters.AddDelivered(_batchLines);
+                _counters.AddDelivered(_batchLines - _losses.TakeSinceLastFlush());
                 _batchLines = 0;
                 failures = 0;
             }
