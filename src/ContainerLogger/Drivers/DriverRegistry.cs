@@ -6,6 +6,7 @@ public static class DriverRegistry
     public static IReadOnlyList<DriverDescriptor> All { get; } =
     [
         ContainerLogger.Drivers.JsonFile.JsonFileDriver.Descriptor,
+        ContainerLogger.Drivers.Syslog.SyslogDriver.Descriptor,
         ContainerLogger.Drivers.None.NoneDriver.Descriptor,
     ];
 

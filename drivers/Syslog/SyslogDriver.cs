@@ -1,0 +1,129 @@
+using System.Net.Sockets;
+using System.Security.Authentication;
+
+namespace ContainerLogger.Drivers.Syslog;
+
+/// <summary>
+/// Docker's syslog driver (docker-logdrivers.md section 8) with CONTRACT.md section 8's changes. Records are
+/// encoded into one buffer while the host holds its lock (CPU only). Flush connects when needed, then writes the
+/// buffer in large pieces (tcp, unix, tls) or one datagram per message (udp, unixgram). A connection failure
+/// keeps the batch for the host's retry; a refused datagram is counted as lost and never retried.
+/// </summary>
+public sealed class SyslogDriver : LogDriver
+{
+    public static readonly DriverDescriptor Descriptor = new("syslog",
+        "Docker's syslog driver: udp, tcp, tcp+tls, unix, unixgram or the local syslog; formats \"\", rfc3164, rfc5424, rfc5424micro",
+        defaultTag: "{{.ID}}", options: SyslogOptions.All, create: context => new SyslogDriver(context), validate: SyslogOptions.Validate);
+
+    /// <summary>A stream write is at most this large, so a failure re-sends little.</summary>
+    private const int WriteChunk = 64 * 1024;
+
+    private readonly SyslogAddress _address;
+    private readonly SyslogTls? _tls;
+    private readonly IReadOnlyList<string> _localPaths;
+    private readonly SyslogEncoder _encoder;
+    private readonly SyslogBatch _batch = new();
+    private readonly DriverLosses _losses;
+    private readonly Diagnostics _diagnostics;
+    private SyslogConnection? _connection;
+    private bool _failing;
+    private long _datagramsLost;
+
+    private SyslogDriver(DriverContext context) : this(context, SyslogConnection.LocalPaths, TimeZoneInfo.Local)
+    {
+    }
+
+    /// <param name="localPaths">The sockets tried for an empty syslog-address (tests point them elsewhere).</param>
+    internal SyslogDriver(DriverContext context, IReadOnlyList<string> localPaths, TimeZoneInfo zone)
+    {
+        var options = context.Options;
+        _address = options.Get(SyslogOptions.Address);
+        _localPaths = localPaths;
+        _losses = context.Losses;
+        _diagnostics = context.Diagnostics;
+        // Validated already; loaded again here so a file that changed since is still a configuration error (FormatException).
+        if (_address.Transport == SyslogTransport.TcpTls) _tls = SyslogTls.Load(options);
+        var format = options.Get(SyslogOptions.Format);
+        var framing = SyslogOptions.ResolveFraming(_address, format, options.Get(SyslogOptions.TcpFraming));
+        string hostname = options.Get(SyslogOptions.Hostname) ?? context.Info.Hostname;
+        _encoder = new SyslogEncoder(format, framing, options.Get(SyslogOptions.Facility), hostname, context.Tag ?? "",
+            Environment.ProcessId, zone);
+    }
+
+    public override int PendingCount => _batch.Pending;
+
+    public override bool TryAdd(in LogRecord record) => _batch.TryAdd(record, _encoder);
+
+    public override void Flush()
+    {
+        try
+        {
+            if (_connection is { IsDatagram: false } stream && stream.PeerClosed()) Disconnect();
+            FlushBatch();
+            if (_failing)
+            {
+                _failing = false;
+                _diagnostics.Report($"syslog: delivering to {_connection?.Description ?? _address.ToString()} again");
+            }
+            _batch.Clear();
+        }
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException
+                                      or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            Disconnect();
+            _batch.RewindToMessageStart();
+            _failing = true;
+            // The host reports it and retries; every exception it retries on is one of these.
+            throw e switch
+            {
+                SocketException s => new IOException($"{_address}: {s.Message}", s),
+                AuthenticationException => new AuthenticationException($"{_address}: {e.Message}", e),
+                TimeoutException => new TimeoutException($"{_address}: {e.Message}", e),
+                _ => new IOException($"{_address}: {e.Message}", e),
+            };
+        }
+    }
+
+    private void FlushBatch()
+    {
+        while (true)
+        {
+            // Only empty lines left: nothing to send, no reason to connect.
+            if (_batch.Unsent(1).IsEmpty)
+            {
+                _batch.MarkSent(0);
+                return;
+            }
+            var connection = _connection ??= SyslogConnection.Open(_address, _tls, _localPaths);
+            if (connection.IsDatagram)
+            {
+                if (!_batch.NextMessage(out var message, out var stream, out int lineLength)) return;
+                var error = connection.Send(message);
+                if (error != SocketError.Success)
+                {
+                    // A datagram the kernel refused is lost, counted, and not retried; the next one reconnects.
+                    _losses.Lost(stream, lineLength);
+                    _datagramsLost++;
+                    _diagnostics.Report($"syslog: {connection.Description}: a {message.Length}-byte message was dropped ({new SocketException((int)error).Message}); {_datagramsLost} dropped so far");
+                    Disconnect();
+                }
+                _batch.MessageDone();
+            }
+            else
+            {
+                _batch.MarkSent(connection.Write(_batch.Unsent(WriteChunk)));
+            }
+        }
+    }
+
+    private void Disconnect()
+    {
+        _connection?.Dispose();
+        _connection = null;
+    }
+
+    /// <summary>SIGHUP: reconnect (and re-resolve) before the next batch.</summary>
+    public override void Reopen() => Disconnect();
+
+    public override void Dispose() => Disconnect();
+}
