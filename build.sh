@@ -43,7 +43,13 @@ install_build_prereqs() {
 
 # Programs the end-to-end tests drive. Tests that need receivers (rsyslog, ...) add them here.
 install_test_prereqs() {
-  command -v ps >/dev/null || apt_install procps
+  local missing=()
+  command -v ps >/dev/null || missing+=(procps)
+  # syslog end-to-end tests: rsyslogd (imudp, imtcp, imptcp, imuxsock), its gtls driver, and openssl for the test CA.
+  package_installed rsyslog || missing+=(rsyslog)
+  package_installed rsyslog-gnutls || missing+=(rsyslog-gnutls)
+  command -v openssl >/dev/null || missing+=(openssl)
+  if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 
 # Runs `dotnet publish` for one target framework into $PUBLISH_ROOT/<tfm>; returns its exit code.
