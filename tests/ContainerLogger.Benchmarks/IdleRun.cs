@@ -11,6 +11,8 @@ internal sealed record IdleResult(string Receiver, double FirstRecordMs, long Rs
 {
     public static IdleResult Measure(string logger, Func<Receiver> makeReceiver, TimeSpan idle)
     {
+        // A binary just written has dirty page-cache pages, which smaps counts as the process's private dirty memory.
+        using (var sync = Process.Start("sync", [logger])) sync.WaitForExit();
         using var receiver = makeReceiver();
         var ledger = new ArrivalLedger(1, 0);
         receiver.Start(ledger);
