@@ -12,7 +12,7 @@ internal sealed record BurstResult(string Receiver, string Mode, long Sent, long
         using var receiver = makeReceiver();
         var ledger = new ArrivalLedger(workload.StdoutLines, workload.StderrLines);
         receiver.Start(ledger);
-        using var process = LoggerProcess.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, mode));
+        using var process = LoggerUnderTest.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, mode));
         long begin = Stopwatch.GetTimestamp();
         var writer = new Thread(() => workload.WriteAll(process)) { Name = "workload" };
         writer.Start();

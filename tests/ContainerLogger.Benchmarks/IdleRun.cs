@@ -11,10 +11,12 @@ internal sealed record IdleResult(string Receiver, double FirstRecordMs, long Rs
 {
     public static IdleResult Measure(string logger, Func<Receiver> makeReceiver, TimeSpan idle)
     {
+        // A binary just written has dirty page-cache pages, which smaps counts as the process's private dirty memory.
+        using (var sync = Process.Start("sync", [logger])) sync.WaitForExit();
         using var receiver = makeReceiver();
         var ledger = new ArrivalLedger(1, 0);
         receiver.Start(ledger);
-        using var process = LoggerProcess.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, "non-blocking"));
+        using var process = LoggerUnderTest.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, "non-blocking"));
         Span<byte> line = stackalloc byte[64];
         LineSequence.Write(line, stderr: false, 0, line.Length);
         process.Stdout.Write(line);

@@ -10,7 +10,7 @@ internal sealed record Workload(long Lines, int LineSize, double StderrShare)
     public long StdoutLines => Lines - StderrLines;
 
     /// <summary>Writes every line; returns when both streams are written (the inputs stay open).</summary>
-    public void WriteAll(LoggerProcess logger)
+    public void WriteAll(LoggerUnderTest logger)
     {
         var stderr = new Thread(() => Write(logger.Stderr, stderr: true, StderrLines)) { Name = "stderr writer" };
         stderr.Start();

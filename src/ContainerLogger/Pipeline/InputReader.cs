@@ -39,12 +39,15 @@ internal sealed unsafe class InputReader : IDisposable
         var fds = new Libc.PollFd[_inputs.Count + 1];
         while (_inputs.Count > 0)
         {
+            // Shutdown (SIGTERM/SIGINT) began: take what the inputs hold right now, but wait for nothing more,
+            // so the sender can drain the queue (and the tails Finish ships) and the process exit once drained.
             int timeout = -1;
+            bool stopping = false;
             if (_ring.DeadlineMs is { } deadline)
             {
-                long remaining = deadline - Environment.TickCount64;
-                if (remaining <= 0) break;
-                timeout = (int)Math.Min(remaining, int.MaxValue);
+                if (deadline - Environment.TickCount64 <= 0) break;
+                timeout = 0;
+                stopping = true;
             }
             for (int i = 0; i < _inputs.Count; i++) fds[i] = new Libc.PollFd { Fd = _inputs[i].Fd, Events = Libc.POLLIN };
             fds[_inputs.Count] = new Libc.PollFd { Fd = _wakeFd, Events = Libc.POLLIN };
@@ -56,6 +59,7 @@ internal sealed unsafe class InputReader : IDisposable
                 if (errno == Libc.EINTR) continue;
                 throw new IOException("poll failed: " + Libc.ErrorText(errno));
             }
+            if (ready == 0 && stopping) break;
             if (fds[_inputs.Count].Revents != 0)
             {
                 long drained;

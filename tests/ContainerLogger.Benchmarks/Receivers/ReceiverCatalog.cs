@@ -3,6 +3,8 @@ namespace ContainerLogger.Benchmarks.Receivers;
 /// <summary>Every receiver the harness can run, by the name --drivers takes.</summary>
 internal static class ReceiverCatalog
 {
+    public static IEnumerable<string> Names => All.Keys;
+
     public static IReadOnlyDictionary<string, Func<Receiver>> All { get; } = new Dictionary<string, Func<Receiver>>
     {
         ["json-file"] = () => new JsonFileReceiver(),

@@ -8,13 +8,13 @@ namespace ContainerLogger.Benchmarks;
 /// of two FIFOs on fds 3 and 4 (opened by /bin/sh, which then execs the logger, so the pid is the logger's).
 /// The harness holds the write ends.
 /// </summary>
-internal sealed class LoggerProcess : IDisposable
+internal sealed class LoggerUnderTest : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
     private readonly string _directory;
 
-    private LoggerProcess(Process process, string directory, FileStream stdout, FileStream stderr)
+    private LoggerUnderTest(Process process, string directory, FileStream stdout, FileStream stderr)
     {
         _process = process;
         _directory = directory;
@@ -28,7 +28,7 @@ internal sealed class LoggerProcess : IDisposable
     /// <summary>Stopwatch timestamp taken just before the exec.</summary>
     public long StartedAt { get; private init; }
 
-    public static LoggerProcess Start(string executable, string driver, string config)
+    public static LoggerUnderTest Start(string executable, string driver, string config)
     {
         string directory = Directory.CreateTempSubdirectory("clbench-fifo-").FullName;
         string stdoutFifo = Path.Combine(directory, "stdout"), stderrFifo = Path.Combine(directory, "stderr");
@@ -48,7 +48,7 @@ internal sealed class LoggerProcess : IDisposable
         // The shell opens fd 3, then fd 4; each open of a FIFO waits for the other end, so open in the same order.
         var stdout = new FileStream(stdoutFifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 0);
         var stderr = new FileStream(stderrFifo, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 0);
-        var logger = new LoggerProcess(process, directory, stdout, stderr) { StartedAt = startedAt };
+        var logger = new LoggerUnderTest(process, directory, stdout, stderr) { StartedAt = startedAt };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (logger._stderr) logger._stderr.AppendLine(e.Data); };
         process.OutputDataReceived += (_, _) => { };
         process.BeginErrorReadLine();

@@ -1,0 +1,72 @@
+using System.Text;
+using ContainerLogger.Benchmarks;
+using ContainerLogger.Benchmarks.Receivers;
+
+namespace ContainerLogger.Tests.Benchmarks;
+
+/// <summary>A receiver that miscounts makes every benchmark figure a lie: the counting is tested here.</summary>
+public class ArrivalLedgerTests
+{
+    private static byte[] Line(bool stderr, long number, int size = 40)
+    {
+        var line = new byte[size];
+        LineSequence.Write(line, stderr, number, size);
+        return line;
+    }
+
+    [Test]
+    public void LinesAreNumberedPerStreamAndParseBack()
+    {
+        var line = Line(stderr: true, 42, 20);
+        Assert.That(Encoding.ASCII.GetString(line), Is.EqualTo("e0000000042 xxxxxxx\n"));
+        Assert.That(LineSequence.TryParse(line, out bool stderr, out long number), Is.True);
+        Assert.That((stderr, number), Is.EqualTo((true, 42L)));
+        Assert.That(LineSequence.TryParse("containerlogger: dropped 3 lines"u8, out _, out _), Is.False);
+        Assert.That(LineSequence.TryParse("o00000000x1 "u8, out _, out _), Is.False);
+    }
+
+    [Test]
+    public void CountsUniqueLinesDuplicatesAndForeignRecordsPerStream()
+    {
+        var ledger = new ArrivalLedger(stdoutLines: 100, stderrLines: 10);
+        for (int i = 0; i < 100; i++) ledger.Record(Line(false, i));
+        ledger.Record(Line(false, 7));          // a duplicate
+        ledger.Record(Line(true, 3));
+        ledger.Record(Line(true, 3));           // a duplicate on the other stream
+        ledger.Record(Line(true, 10));          // beyond what was sent: foreign
+        ledger.Record("drop notice"u8);
+        Assert.Multiple(() =>
+        {
+            Assert.That(ledger.Expected, Is.EqualTo(110));
+            Assert.That(ledger.Unique, Is.EqualTo(101));
+            Assert.That(ledger.Duplicates, Is.EqualTo(2));
+            Assert.That(ledger.Foreign, Is.EqualTo(2));
+            Assert.That(ledger.MissingRanges(stderr: false, 10), Is.Empty);
+            Assert.That(ledger.MissingRanges(stderr: true, 10), Is.EqualTo(new[] { "0-2", "4-9" }));
+        });
+    }
+
+    [Test]
+    public void MissingRangesAreCappedAndHandleSingleLines()
+    {
+        var ledger = new ArrivalLedger(stdoutLines: 10, stderrLines: 0);
+        foreach (int i in new[] { 0, 2, 4, 5, 6 }) ledger.Record(Line(false, i));
+        Assert.That(ledger.MissingRanges(false, 10), Is.EqualTo(new[] { "1", "3", "7-9" }));
+        Assert.That(ledger.MissingRanges(false, 2), Is.EqualTo(new[] { "1", "3" }));
+    }
+
+    [Test]
+    public void JsonFileReceiverRecordsCompleteRecordsOnlyAndReadsTheLogValue()
+    {
+        var ledger = new ArrivalLedger(stdoutLines: 3, stderrLines: 0);
+        string records =
+            "{\"log\":\"o0000000000 xx\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-22T09:00:00Z\"}\n" +
+            "{\"log\":\"o0000000001 xx\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-22T09:00:00Z\"}\n" +
+            "{\"log\":\"o0000000002 x";
+        byte[] data = Encoding.ASCII.GetBytes(records);
+        int consumed = JsonFileReceiver.RecordLines(data, ledger);
+        Assert.That(consumed, Is.EqualTo(records.LastIndexOf('\n') + 1));
+        Assert.That(ledger.Unique, Is.EqualTo(2));
+        Assert.That(ledger.MissingRanges(false, 5), Is.EqualTo(new[] { "2" }));
+    }
+}
