@@ -43,6 +43,8 @@ public sealed class SyslogDriver : LogDriver
         _diagnostics = context.Diagnostics;
         // Validated already; loaded again here so a file that changed since is still a configuration error (FormatException).
         if (_address.Transport == SyslogTransport.TcpTls) _tls = SyslogTls.Load(options);
+        if (SyslogOptions.UnusedTlsOptions(options).ToList() is { Count: > 0 } unused)
+            _diagnostics.Report($"syslog: {string.Join(", ", unused)} ignored: syslog-address \"{_address}\" is not tcp+tls://");
         var format = options.Get(SyslogOptions.Format);
         var framing = SyslogOptions.ResolveFraming(_address, format, options.Get(SyslogOptions.TcpFraming));
         string hostname = options.Get(SyslogOptions.Hostname) ?? context.Info.Hostname;

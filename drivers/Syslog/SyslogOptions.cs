@@ -56,8 +56,8 @@ public static class SyslogOptions
     public static readonly Option<bool> TlsSkipVerify = Options.Bool("syslog-tls-skip-verify", false,
         "true turns off server certificate verification (unlike Docker, false keeps it on; tcp+tls only)");
 
-    public static readonly Option<string?> Hostname = new("syslog-hostname", "string", null, "<host name>",
-        "HOSTNAME field of rfc3164 and rfc5424 messages: up to 255 printable ASCII characters, no spaces",
+    public static readonly Option<string?> Hostname = new("syslog-hostname", "string", null, null,
+        "HOSTNAME field of rfc3164 and rfc5424 messages: up to 255 printable ASCII characters, no spaces; unset: this machine's host name",
         ParseHostname);
 
     public static readonly Option<SyslogFraming?> TcpFraming = new("syslog-tcp-framing", "enum", null, null,
@@ -79,12 +79,6 @@ public static class SyslogOptions
         // A bad address is reported already; checking the others against the default would only add noise.
         if (errors.Any(e => e.Contains("\"syslog-address\"", StringComparison.Ordinal))) return;
         var address = values.Get(Address);
-        if (address.Transport != SyslogTransport.TcpTls)
-        {
-            foreach (var tls in new OptionSpec[] { TlsCaCert, TlsCert, TlsKey, TlsSkipVerify })
-                if (values.IsSet(tls))
-                    errors.Add($"DOCKERLOG_CONFIG: option \"{tls.Name}\" needs a tcp+tls:// syslog-address (syslog-address is \"{values.Raw(Address) ?? ""}\")");
-        }
         if (values.IsSet(TcpFraming) && address.IsDatagram)
             errors.Add($"DOCKERLOG_CONFIG: option \"syslog-tcp-framing\" applies to tcp://, tcp+tls:// and unix:// addresses only (syslog-address is \"{values.Raw(Address)}\")");
         if (address.Transport == SyslogTransport.TcpTls)
@@ -99,6 +93,15 @@ public static class SyslogOptions
             }
         }
     }
+
+    /// <summary>
+    /// TLS options given with an address that is not tcp+tls://. Docker ignores them silently; they are not an error
+    /// here either (each listed option must be accepted on its own), but the driver says at start that they are unused.
+    /// </summary>
+    public static IEnumerable<string> UnusedTlsOptions(OptionValues values) =>
+        values.Get(Address).Transport == SyslogTransport.TcpTls
+            ? []
+            : new OptionSpec[] { TlsCaCert, TlsCert, TlsKey, TlsSkipVerify }.Where(values.IsSet).Select(o => o.Name);
 
     /// <summary>Docker's choice (docker-logdrivers.md 8.5) unless syslog-tcp-framing says otherwise; datagrams are never counted.</summary>
     public static SyslogFraming ResolveFraming(SyslogAddress address, SyslogFormat format, SyslogFraming? option)

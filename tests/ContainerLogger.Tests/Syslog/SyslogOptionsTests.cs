@@ -118,13 +118,18 @@ public class SyslogOptionsTests
     }
 
     [TestCase("syslog-tls-skip-verify", "true")]
-    [TestCase("syslog-tls-ca-cert", "/etc/ssl/certs/ca-certificates.crt")]
+    [TestCase("syslog-tls-ca-cert", "/nonexistent/ca.pem")]
     [TestCase("syslog-tls-cert", "/x.pem")]
     [TestCase("syslog-tls-key", "/x.key")]
-    public void TlsOptionsNeedATlsAddress(string option, string value)
+    public void TlsOptionsWithoutATlsAddressAreAcceptedButReportedAsUnused(string option, string value)
     {
-        string error = OneError(("syslog-address", "tcp://h"), (option, value));
-        Assert.That(error, Does.Contain($"\"{option}\" needs a tcp+tls:// syslog-address"));
+        // As Docker: ignored, and the files are not read; unlike Docker, the driver says so at start.
+        var config = SyslogConfig.Load(("syslog-address", "tcp://h"), (option, value));
+        Assert.That(config.Errors, Is.Empty);
+        Assert.That(SyslogOptions.UnusedTlsOptions(config.Options), Is.EqualTo(new[] { option }));
+        var diagnostics = new StringWriter();
+        using var driver = new SyslogDriver(config.CreateContext(new ContainerLogger.Drivers.Diagnostics(diagnostics)), [], TimeZoneInfo.Utc);
+        Assert.That(diagnostics.ToString(), Does.Contain($"{option} ignored: syslog-address \"tcp://h:514\" is not tcp+tls://"));
     }
 
     [TestCase("udp://h")]

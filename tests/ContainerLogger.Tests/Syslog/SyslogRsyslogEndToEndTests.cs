@@ -13,6 +13,7 @@ namespace ContainerLogger.Tests.Syslog;
 /// each message must be what was sent, on every transport and in every format.
 /// </summary>
 [NonParallelizable]
+[Category("EndToEnd")]
 public class SyslogRsyslogEndToEndTests
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
@@ -41,15 +42,15 @@ public class SyslogRsyslogEndToEndTests
         return options;
     }
 
-    private static void ExitsCleanly(SyslogLoggerProcess logger)
+    private static async Task ExitsCleanly(SyslogSidecar logger)
     {
-        int status = logger.WaitForExit(ExitTimeout);
+        int status = await logger.WaitForExitAsync(ExitTimeout);
         Assert.That(status, Is.Zero, logger.Stderr);
-        Assert.That(logger.Stderr, Does.Contain("undelivered=0"), logger.Stderr);
+        Assert.That(logger.Process.Summary().Undelivered, Is.Zero, logger.Stderr);
     }
 
     [Test, Combinatorial]
-    public void FieldsArriveAsSent(
+    public async Task FieldsArriveAsSent(
         [Values("udp", "tcp", "tcp+tls", "unix", "unixgram")] string transport,
         [Values("", "rfc3164", "rfc5424", "rfc5424micro")] string format)
     {
@@ -58,12 +59,12 @@ public class SyslogRsyslogEndToEndTests
         const string stderrLine = "trouble on stderr";
         var before = DateTimeOffset.UtcNow;
         int pid;
-        using (var logger = SyslogLoggerProcess.Start(Options(transport, format, tag)))
+        await using (var logger = await SyslogSidecar.StartAsync(Options(transport, format, tag)))
         {
             pid = logger.Pid;
             logger.WriteStdout(stdoutLine + "\n\n");
             logger.WriteStderr(stderrLine + "\n");
-            ExitsCleanly(logger);
+            await ExitsCleanly(logger);
         }
         var after = DateTimeOffset.UtcNow;
 
@@ -100,17 +101,17 @@ public class SyslogRsyslogEndToEndTests
     private static DateTimeOffset Floor(DateTimeOffset t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, t.Offset);
 
     [Test]
-    public void TenThousandLinesOverTcpArriveCompleteAndInOrder()
+    public async Task TenThousandLinesOverTcpArriveCompleteAndInOrder()
     {
         const int Lines = 10_000;
         const string tag = "e2e-tcp-bulk";
         var text = new StringBuilder();
         for (int i = 1; i <= Lines; i++) text.Append(CultureInfo.InvariantCulture, $"line {i:D5} of the bulk run, padded to look like a real log line\n");
-        using (var logger = SyslogLoggerProcess.Start(Options("tcp", "rfc5424", tag)))
+        await using (var logger = await SyslogSidecar.StartAsync(Options("tcp", "rfc5424", tag)))
         {
             logger.WriteStdout(text.ToString());
-            ExitsCleanly(logger);
-            Assert.That(logger.Stderr, Does.Contain($"delivered={Lines}"));
+            await ExitsCleanly(logger);
+            Assert.That(logger.Process.Summary().Delivered, Is.EqualTo(Lines));
         }
         var messages = _rsyslog.WaitFor(tag, Lines, TimeSpan.FromSeconds(60));
         Assert.That(messages, Has.Count.EqualTo(Lines));
@@ -124,35 +125,35 @@ public class SyslogRsyslogEndToEndTests
     [TestCase("tcp+tls", "non-transparent")]
     [TestCase("unix", "octet-counted")]
     [TestCase("unix", "non-transparent")]
-    public void BothFramingsParse(string transport, string? framing)
+    public async Task BothFramingsParse(string transport, string? framing)
     {
         string tag = $"e2e-framing-{transport.Replace('+', '-')}-{framing ?? "default"}";
         string[] lines = ["42 looks like an octet count", "<13>1 looks like a header", "plain", new string('x', 3000)];
         var options = Options(transport, "rfc5424micro", tag);
         if (framing is not null) options["syslog-tcp-framing"] = framing;
-        using (var logger = SyslogLoggerProcess.Start(options))
+        await using (var logger = await SyslogSidecar.StartAsync(options))
         {
             logger.WriteStdout(string.Join("\n", lines) + "\n");
-            ExitsCleanly(logger);
+            await ExitsCleanly(logger);
         }
         var messages = _rsyslog.WaitFor(tag, lines.Length, ArrivalTimeout);
         Assert.That(messages.Select(m => m.Msg), Is.EqualTo(lines));
     }
 
     [Test]
-    public void TlsWithTheWrongCaDeliversNothingAndSaysWhy()
+    public async Task TlsWithTheWrongCaDeliversNothingAndSaysWhy()
     {
         const string tag = "e2e-tls-wrong-ca";
         var options = Options("tcp+tls", "rfc5424", tag);
         options["syslog-tls-ca-cert"] = _rsyslog.WrongCaCert;
         options["shutdown-timeout"] = "1s";
-        using var logger = SyslogLoggerProcess.Start(options);
+        await using var logger = await SyslogSidecar.StartAsync(options);
         logger.WriteStdout("must not arrive\n");
-        var clock = Stopwatch.StartNew();
-        while (!logger.Stderr.Contains("TLS server certificate rejected", StringComparison.Ordinal) && clock.Elapsed < ArrivalTimeout) Thread.Sleep(50);
-        int status = logger.WaitForExit(ExitTimeout);
+        await logger.WaitForStderr("TLS server certificate rejected", ArrivalTimeout);
+        int status = await logger.WaitForExitAsync(ExitTimeout);
         Assert.That(status, Is.Zero);
-        Assert.That(logger.Stderr, Does.Contain("TLS server certificate rejected").And.Contain("not trusted").And.Contain("undelivered=1"));
+        Assert.That(logger.Stderr, Does.Contain("TLS server certificate rejected").And.Contain("not trusted"));
+        Assert.That(logger.Process.Summary().Undelivered, Is.EqualTo(1));
         Assert.That(logger.Stderr, Does.Not.Contain("PRIVATE KEY"));
         Assert.That(_rsyslog.Messages(tag), Is.Empty);
     }
@@ -180,14 +181,15 @@ public class SyslogRsyslogEndToEndTests
 
 /// <summary>rsyslog killed and restarted under a running sidecar; it has a server of its own to kill.</summary>
 [NonParallelizable]
+[Category("EndToEnd")]
 public class SyslogRestartEndToEndTests
 {
     [Test]
-    public void SidecarSurvivesARestartAndResumesWithinTwoSecondsOfTheServerListening()
+    public async Task SidecarSurvivesARestartAndResumesWithinTwoSecondsOfTheServerListening()
     {
         const string tag = "e2e-restart";
         using var rsyslog = new RsyslogServer();
-        using var logger = SyslogLoggerProcess.Start(new Dictionary<string, string>
+        await using var logger = await SyslogSidecar.StartAsync(new Dictionary<string, string>
         {
             ["syslog-address"] = rsyslog.Address("tcp"),
             ["syslog-format"] = "rfc5424",
@@ -226,7 +228,7 @@ public class SyslogRestartEndToEndTests
             stop.Cancel();
             writer.Wait(TimeSpan.FromSeconds(10));
         }
-        Assert.That(logger.WaitForExit(TimeSpan.FromSeconds(30)), Is.Zero, logger.Stderr);
+        Assert.That(await logger.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.Zero, logger.Stderr);
         // Lines queued while the server was down are delivered once it is back, in order.
         int last = Volatile.Read(ref written);
         var clock = Stopwatch.StartNew();
