@@ -77,8 +77,14 @@ public class ReadmeOptionsTableTests
 
     private static string Name(JsonElement option) => option.GetProperty("name").GetString()!;
 
-    private static string DefaultOf(JsonElement option) =>
-        option.GetProperty("default").GetString() is { } value ? $"`{Cell(value)}`" : "none";
+    private static string DefaultOf(JsonElement option) => option.GetProperty("default").GetString() switch
+    {
+        null => "none",
+        var value => Code(value),
+    };
+
+    /// <summary>A value as inline code; the empty string as `""`, since empty backticks do not render.</summary>
+    private static string Code(string value) => value.Length == 0 ? "`\"\"`" : $"`{Cell(value)}`";
 
     private static void AppendHeader(StringBuilder text) =>
         text.Append("| option | type | default | allowed | description |\n|---|---|---|---|---|\n");
@@ -88,12 +94,15 @@ public class ReadmeOptionsTableTests
         var names = new List<string> { $"`{Name(option)}`" };
         if (option.TryGetProperty("aliases", out var aliases))
             names.AddRange(aliases.EnumerateArray().Select(a => $"`{a.GetString()}`"));
-        string allowed = string.Join(", ", option.GetProperty("allowed").EnumerateArray().Select(a => $"`{Cell(a.GetString()!)}`"));
+        string allowed = string.Join(", ", option.GetProperty("allowed").EnumerateArray().Select(a => Code(a.GetString()!)));
         text.Append($"| {string.Join(" ", names.Take(1))}{(names.Count > 1 ? " (alias " + string.Join(", ", names.Skip(1)) + ")" : "")} | ")
-            .Append($"{option.GetProperty("type").GetString()} | {defaultCell} | {allowed} | {Cell(option.GetProperty("description").GetString()!)} |\n");
+            .Append($"{option.GetProperty("type").GetString()} | {defaultCell} | {allowed} | {Text(option.GetProperty("description").GetString()!)} |\n");
     }
 
     private static string Cell(string value) => value.Replace("|", "\\|");
+
+    /// <summary>Prose in a cell: "&lt;file&gt;" must not read as an HTML tag.</summary>
+    private static string Text(string value) => Cell(value).Replace("<", "&lt;");
 
     private static string RepositoryRoot()
     {
