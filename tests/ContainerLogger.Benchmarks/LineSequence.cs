@@ -27,6 +27,22 @@ internal static class LineSequence
         destination[size - 1] = (byte)'\n';
     }
 
+    /// <summary>
+    /// The message inside a protocol frame (a syslog line, say): from the first prefix that follows a space, or
+    /// empty when there is none. Headers never hold a space, a letter 'o' or 'e' and ten digits in a row.
+    /// </summary>
+    public static ReadOnlySpan<byte> FindMessage(ReadOnlySpan<byte> frame)
+    {
+        for (int at = frame.IndexOf((byte)' '); at >= 0 && at + 1 + PrefixLength <= frame.Length;)
+        {
+            var candidate = frame.Slice(at + 1);
+            if (TryParse(candidate, out _, out _)) return candidate;
+            int next = candidate.IndexOf((byte)' ');
+            at = next < 0 ? -1 : at + 1 + next;
+        }
+        return default;
+    }
+
     /// <summary>Reads the prefix at the start of a received message: false if it is not one of ours.</summary>
     public static bool TryParse(ReadOnlySpan<byte> message, out bool stderr, out long number)
     {

@@ -8,5 +8,7 @@ internal static class ReceiverCatalog
     public static IReadOnlyDictionary<string, Func<Receiver>> All { get; } = new Dictionary<string, Func<Receiver>>
     {
         ["json-file"] = () => new JsonFileReceiver(),
+        ["syslog-tcp"] = () => new SyslogTcpReceiver(),
+        ["syslog-udp"] = () => new SyslogUdpReceiver(),
     };
 }
