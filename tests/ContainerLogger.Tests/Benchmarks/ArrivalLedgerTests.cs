@@ -69,4 +69,31 @@ public class ArrivalLedgerTests
         Assert.That(ledger.Unique, Is.EqualTo(2));
         Assert.That(ledger.MissingRanges(false, 5), Is.EqualTo(new[] { "2" }));
     }
+
+    [Test]
+    public void SyslogFramesAreCountedByTheMessageAfterTheHeader()
+    {
+        var ledger = new ArrivalLedger(stdoutLines: 2, stderrLines: 1);
+        string frames =
+            "<14>1 2026-11-22T09:00:00.123456Z host b0e1c2d3a4f5 1234 b0e1c2d3a4f5 - o0000000000 xx\n" +
+            "<11>Nov 22 09:00:00 b0e1c2d3a4f5[1234]: e0000000000 xx\n" +
+            "<14>1 2026-11-22T09:00:00Z host app 1 m - not one of ours\n" +
+            "<14>1 2026-11-22T09:00:00Z host app 1 m - o00000000";
+        int consumed = SyslogTcpReceiver.RecordFrames(Encoding.ASCII.GetBytes(frames), ledger);
+        Assert.Multiple(() =>
+        {
+            Assert.That(consumed, Is.EqualTo(frames.LastIndexOf('\n') + 1));
+            Assert.That(ledger.Unique, Is.EqualTo(2));
+            Assert.That(ledger.Foreign, Is.EqualTo(1));
+            Assert.That(ledger.MissingRanges(stderr: false, 5), Is.EqualTo(new[] { "1" }));
+        });
+    }
+
+    [Test]
+    public void FindMessageSkipsHeadersThatMerelyStartLikeAPrefix()
+    {
+        var frame = "<14>1 t o123 e0000000007 o0000000001 x"u8;
+        Assert.That(Encoding.ASCII.GetString(LineSequence.FindMessage(frame)), Is.EqualTo("e0000000007 o0000000001 x"));
+        Assert.That(LineSequence.FindMessage("no prefix here at all"u8).IsEmpty, Is.True);
+    }
 }
