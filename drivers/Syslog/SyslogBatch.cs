@@ -62,33 +62,37 @@ internal sealed class SyslogBatch
 
     // ---- datagram transports ----
 
-    /// <summary>The next message not handed over, or false when the batch is done; skips empty lines.</summary>
-    public bool NextMessage(out ReadOnlySpan<byte> message, out LogStream stream, out int lineLength)
+    /// <summary>The batch's encoded bytes, which datagram starts and lengths index.</summary>
+    public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, _length);
+
+    /// <summary>
+    /// The next messages not handed over, empty lines skipped: up to <paramref name="records"/>.Length of them, with
+    /// their record numbers, starts and lengths in <see cref="Bytes"/>. Returns how many; 0 when the batch is done.
+    /// </summary>
+    public int PeekMessages(Span<int> records, Span<int> starts, Span<int> lengths)
     {
-        while (_doneRecords < _count)
+        int found = 0;
+        for (int record = _doneRecords; record < _count && found < records.Length; record++)
         {
-            int start = _doneRecords == 0 ? 0 : _ends[_doneRecords - 1];
-            int end = _ends[_doneRecords];
-            if (end > start)
-            {
-                message = _bytes.AsSpan(start, end - start);
-                stream = _streams[_doneRecords];
-                lineLength = _lineLengths[_doneRecords];
-                return true;
-            }
-            _doneRecords++;
+            int start = record == 0 ? 0 : _ends[record - 1];
+            if (_ends[record] == start) continue;
+            records[found] = record;
+            starts[found] = start;
+            lengths[found] = _ends[record] - start;
+            found++;
         }
-        message = default;
-        stream = default;
-        lineLength = 0;
-        return false;
+        if (found == 0) _doneRecords = _count; // only empty lines were left: handled
+        return found;
     }
 
-    /// <summary>The message from <see cref="NextMessage"/> was sent, or given up on and counted.</summary>
-    public void MessageDone()
+    public LogStream StreamOf(int record) => _streams[record];
+    public int LineLengthOf(int record) => _lineLengths[record];
+
+    /// <summary>Every record up to and including <paramref name="record"/> was sent, or given up on and counted.</summary>
+    public void DoneThrough(int record)
     {
-        _doneRecords++;
-        _sentBytes = _ends[_doneRecords - 1];
+        _doneRecords = record + 1;
+        _sentBytes = _ends[record];
     }
 
     /// <summary>Empties the batch once all of it is handed over.</summary>

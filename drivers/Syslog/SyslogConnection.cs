@@ -1,3 +1,4 @@
+using ContainerLogger.Native;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -215,12 +216,9 @@ internal sealed class SyslogConnection : IDisposable
         return sent;
     }
 
-    /// <summary>One datagram; returns the error instead of throwing, as each failure is a counted loss.</summary>
-    public SocketError Send(ReadOnlySpan<byte> datagram)
-    {
-        _socket.Send(datagram, SocketFlags.None, out var error);
-        return error;
-    }
+    /// <summary>Datagrams, many per system call (see <see cref="Datagrams.Send"/>); a failure is returned, not thrown, as each is a counted loss.</summary>
+    public int SendDatagrams(ReadOnlySpan<byte> buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, out int errno) =>
+        Datagrams.Send(_socket.SafeHandle, buffer, starts, lengths, out errno);
 
     public void Dispose()
     {

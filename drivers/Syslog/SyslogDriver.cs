@@ -1,3 +1,4 @@
+using ContainerLogger.Native;
 using System.Net.Sockets;
 using System.Security.Authentication;
 
@@ -99,23 +100,38 @@ public sealed class SyslogDriver : LogDriver
             var connection = _connection ??= SyslogConnection.Open(_address, _tls, _localPaths);
             if (connection.IsDatagram)
             {
-                if (!_batch.NextMessage(out var message, out var stream, out int lineLength)) return;
-                var error = connection.Send(message);
-                if (error != SocketError.Success)
-                {
-                    // A datagram the kernel refused is lost, counted, and not retried; the next one reconnects.
-                    _losses.Lost(stream, lineLength);
-                    _datagramsLost++;
-                    _diagnostics.Report($"syslog: {connection.Description}: a {message.Length}-byte message was dropped ({new SocketException((int)error).Message}); {_datagramsLost} dropped so far");
-                    Disconnect();
-                }
-                _batch.MessageDone();
+                if (!SendDatagrams(connection)) return;
             }
             else
             {
                 _batch.MarkSent(connection.Write(_batch.Unsent(WriteChunk)));
             }
         }
+    }
+
+    /// <summary>
+    /// The next messages as one datagram each, many per system call. A datagram the kernel refused is lost,
+    /// counted, and not retried; the next one reconnects. False when the batch is done.
+    /// </summary>
+    private bool SendDatagrams(SyslogConnection connection)
+    {
+        Span<int> records = stackalloc int[Datagrams.MaxPerCall];
+        Span<int> starts = stackalloc int[Datagrams.MaxPerCall];
+        Span<int> lengths = stackalloc int[Datagrams.MaxPerCall];
+        int count = _batch.PeekMessages(records, starts, lengths);
+        if (count == 0) return false;
+        int sent = connection.SendDatagrams(_batch.Bytes, starts[..count], lengths[..count], out int errno);
+        if (sent > 0) _batch.DoneThrough(records[sent - 1]);
+        if (errno != 0)
+        {
+            int lost = records[sent];
+            _losses.Lost(_batch.StreamOf(lost), _batch.LineLengthOf(lost));
+            _datagramsLost++;
+            _diagnostics.Report($"syslog: {connection.Description}: a {lengths[sent]}-byte message was dropped ({new SocketException(errno).Message}); {_datagramsLost} dropped so far");
+            _batch.DoneThrough(lost);
+            Disconnect();
+        }
+        return true;
     }
 
     private void Disconnect()
