@@ -16,7 +16,7 @@ public static class ValueParsers
     public static int Int(string raw, int min, int max)
     {
         if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
-            throw new FormatException("expected an integer");
+            throw new FormatException(min == int.MinValue && max == int.MaxValue ? "expected an integer" : $"expected an integer ({RangeText(min, max)})");
         return v < min || v > max ? throw new FormatException(RangeText(min, max)) : v;
     }
 
