@@ -74,6 +74,8 @@ public static class ValueParsers
             totalNs += value * scale;
             s = s[u..];
         }
+        // Go's durations are int64 nanoseconds: about 2562047h is the most ParseDuration accepts ("invalid duration").
+        if (totalNs >= 9.223372036854775808e18) throw new FormatException(Allowed);
         if (negative) totalNs = -totalNs;
         return TimeSpan.FromTicks((long)(totalNs / 100));
     }
