@@ -76,6 +76,22 @@ public class GzipTests
     }
 
     [Test]
+    public void A_rotated_file_emptied_by_copytruncate_still_gzips_to_a_valid_empty_file()
+    {
+        using var rig = new JsonFileRig("\"max-size\":\"1k\",\"max-file\":\"2\",\"compress\":\"true\"");
+        for (int i = 0; i < 10; i++) rig.Add(Text100(i), i);
+        rig.Driver.Flush();
+        File.WriteAllText(rig.Path, ""); // an external copytruncate; the driver still counts the 1000 bytes it wrote, as Docker does
+        rig.Add(Text100(10), 10);
+        rig.Driver.Flush();
+        rig.Driver.Dispose();
+        Assert.That(rig.Files(), Is.EqualTo(new[] { "c-json.log", "c-json.log.1.gz" }));
+        Assert.That(Gunzip(rig.Path + ".1.gz"), Is.Empty);
+        Assert.That(Extra(File.ReadAllBytes(rig.Path + ".1.gz")), Is.EqualTo("{\"lastTime\":\"2024-01-02T03:04:14Z\"}"));
+        Assert.That(rig.Read(), Is.EqualTo(JsonFileRig.Expected(Text100(10), 10)));
+    }
+
+    [Test]
     public void Gzip_with_extra_has_Go_header_fields_and_a_correct_trailer()
     {
         using var dir = new TempDirectory();
