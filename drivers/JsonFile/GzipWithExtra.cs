@@ -24,6 +24,7 @@ internal static class GzipWithExtra
         uint crc = 0;
         long length = 0;
         var buffer = new byte[64 * 1024];
+        long bodyStart = output.Position;
         using (var deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true))
         {
             int read;
@@ -34,6 +35,8 @@ internal static class GzipWithExtra
                 deflate.Write(buffer, 0, read);
             }
         }
+        // DeflateStream writes nothing at all for empty input, which leaves no deflate stream: write an empty final block.
+        if (output.Position == bodyStart) output.Write([0x03, 0x00]);
         Span<byte> trailer = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
         BinaryPrimitives.WriteUInt32LittleEndian(trailer.Slice(4), (uint)length);

@@ -42,6 +42,8 @@ internal static class TimestampRotation
         {
             var name = Path.GetFileName(file.AsSpan());
             if (name.EndsWith(".gz")) name = name[..^3];
+            // The pattern "<file>.*" also matches "<file>" itself (a trailing ".*" matches no extension).
+            if (name.Length <= prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal)) continue;
             if (IsRotatedName(name.Slice(prefix.Length))) names.Add(Path.Join(directory, name));
         }
         return [.. names];

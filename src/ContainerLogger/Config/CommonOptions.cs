@@ -11,8 +11,16 @@ public static class CommonOptions
     public static readonly Option<string[]> Env = List("env", "environment variable names to attach as attributes (comma separated)");
     public static readonly Option<Regex?> EnvRegex = RegexOption("env-regex", "environment variables whose names match this regex are attached as attributes");
 
-    public static readonly Option<string> Mode = Config.Options.Enum("mode", "non-blocking",
-        "non-blocking drops the oldest queued lines when the buffer is full; blocking makes the app wait", "non-blocking", "blocking");
+    // Docker's ValidateLogOpts accepts an empty mode (LogModeUnset): the default.
+    public static readonly Option<string> Mode = new("mode", "enum", "non-blocking", "non-blocking",
+        "non-blocking drops the oldest queued lines when the buffer is full; blocking makes the app wait; empty means the default",
+        raw => raw switch
+        {
+            "" or "non-blocking" => "non-blocking",
+            "blocking" => "blocking",
+            _ => throw new FormatException("allowed: non-blocking, blocking"),
+        },
+        allowed: ["non-blocking", "blocking"]);
     public static readonly Option<long> MaxBufferSize = Config.Options.Size("max-buffer-size", 1 << 20, "1m",
         "bytes of queued lines (binary units)", min: 64 << 10);
     public static readonly Option<long> MaxLineSize = Config.Options.Size("max-line-size", 16 << 10, "16k",

@@ -1,13 +1,14 @@
 using ContainerLogger.Pipeline;
 using System.Collections;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ContainerLogger.Drivers;
 using ContainerLogger.Templates;
 
 namespace ContainerLogger.Config;
 
 /// <summary>The DOCKERLOG_* environment (CONTRACT.md section 3) parsed for one driver, with every problem found.</summary>
-public sealed class RunConfiguration
+public sealed partial class RunConfiguration
 {
     private RunConfiguration(DriverDescriptor driver, ContainerInfo? info, OptionValues options, List<string> errors)
     {
@@ -128,10 +129,15 @@ public sealed class RunConfiguration
     private static string CreateTime(string? raw, List<string> errors)
     {
         if (string.IsNullOrEmpty(raw)) return "";
-        if (!DateTimeOffset.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+        // The shape is checked first: DateTimeOffset.TryParse alone takes dates without a time or zone, local formats and RFC 1123.
+        if (!Rfc3339Shape().IsMatch(raw) ||
+            !DateTimeOffset.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
             errors.Add($"DOCKERLOG_CREATETIME has a bad value \"{raw}\": expected an RFC 3339 time such as 2024-01-02T03:04:05.123Z");
         return raw;
     }
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339Shape();
 
     private static Dictionary<string, string>? StringMap(string variable, string text, List<string> errors)
     {

@@ -16,7 +16,7 @@ public static class ValueParsers
     public static int Int(string raw, int min, int max)
     {
         if (!int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
-            throw new FormatException("expected an integer");
+            throw new FormatException(min == int.MinValue && max == int.MaxValue ? "expected an integer" : $"expected an integer ({RangeText(min, max)})");
         return v < min || v > max ? throw new FormatException(RangeText(min, max)) : v;
     }
 
@@ -74,6 +74,8 @@ public static class ValueParsers
             totalNs += value * scale;
             s = s[u..];
         }
+        // Go's durations are int64 nanoseconds: about 2562047h is the most ParseDuration accepts ("invalid duration").
+        if (totalNs >= 9.223372036854775808e18) throw new FormatException(Allowed);
         if (negative) totalNs = -totalNs;
         return TimeSpan.FromTicks((long)(totalNs / 100));
     }
