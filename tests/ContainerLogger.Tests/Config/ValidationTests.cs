@@ -322,7 +322,7 @@ public class ValidationTests
             Assert.That(stderr.ToString(), Is.Empty);
 
             Assert.That(ValidateCommand.Execute("journald", output, new Diagnostics(stderr)), Is.EqualTo(2));
-            Assert.That(stderr.ToString(), Is.EqualTo("containerlogger: unknown driver \"journald\"; available: json-file, none" + Environment.NewLine));
+            Assert.That(stderr.ToString(), Is.EqualTo("containerlogger: unknown driver \"journald\"; available: " + string.Join(", ", DriverRegistry.All.Select(d => d.Name)) + Environment.NewLine));
         }
         finally
         {

@@ -16,6 +16,8 @@ public class SenderTests
         public int BatchLimit = int.MaxValue;
         public int FailuresLeft;
         public int Flushes;
+        /// <summary>When set, stderr records are given up on at flush, as a refused datagram would be.</summary>
+        public DriverLosses? LoseStderr;
 
         public override int PendingCount => _batch.Count;
 
@@ -34,7 +36,11 @@ public class SenderTests
                 FailuresLeft--;
                 throw new IOException("destination down");
             }
-            Delivered.AddRange(_batch);
+            foreach (var record in _batch)
+            {
+                if (LoseStderr is not null && record.Stream == LogStream.Stderr) LoseStderr.Lost(record.Stream, record.Text.Length);
+                else Delivered.Add(record);
+            }
             _batch.Clear();
         }
     }
@@ -52,7 +58,7 @@ public class SenderTests
         var driver = new FakeDriver { BatchLimit = 3 };
         for (int i = 0; i < 10; i++) Append(ring, "line " + i, (LogStream)(i % 2), ticks: i);
         ring.CompleteAdding();
-        new Sender(ring, driver, "fake", counters, new Diagnostics(TextWriter.Null), 65536).Run();
+        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(TextWriter.Null), 65536).Run();
         Assert.That(driver.Delivered.Select(r => r.Text), Is.EqualTo(Enumerable.Range(0, 10).Select(i => "line " + i)));
         Assert.That(driver.Delivered.Select(r => r.Stream), Is.EqualTo(Enumerable.Range(0, 10).Select(i => (LogStream)(i % 2))));
         Assert.That(driver.Delivered.Select(r => r.Ticks), Is.EqualTo(Enumerable.Range(0, 10).Select(i => (long)i)));
@@ -70,7 +76,7 @@ public class SenderTests
         var diagnostics = new StringWriter();
         for (int i = 0; i < 5; i++) Append(ring, "line " + i);
         ring.CompleteAdding();
-        new Sender(ring, driver, "fake", counters, new Diagnostics(diagnostics), 65536).Run();
+        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(diagnostics), 65536).Run();
         Assert.That(driver.Delivered.Select(r => r.Text), Is.EqualTo(Enumerable.Range(0, 5).Select(i => "line " + i)));
         Assert.That(driver.Flushes, Is.EqualTo(4));
         Assert.That(counters.Delivered, Is.EqualTo(5));
@@ -86,7 +92,7 @@ public class SenderTests
         for (int i = 0; i < 12; i++) Append(ring, i.ToString("D4") + new string('.', 76), i < 11 ? LogStream.Stdout : LogStream.Stderr);
         ring.CompleteAdding();
         var driver = new FakeDriver();
-        new Sender(ring, driver, "fake", counters, new Diagnostics(TextWriter.Null), 1000).Run();
+        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(TextWriter.Null), 1000).Run();
 
         Assert.That(driver.Delivered, Has.Count.EqualTo(11));
         var notice = driver.Delivered[0];
@@ -110,5 +116,31 @@ public class SenderTests
             Assert.That(Sender.Backoff(6).TotalMilliseconds, Is.InRange(500, 1000));
             Assert.That(Sender.Backoff(1000).TotalMilliseconds, Is.InRange(500, 1000));
         }
+    }
+
+    [Test]
+    public void Lines_a_driver_gives_up_on_count_as_dropped_not_delivered()
+    {
+        var counters = new Counters();
+        var losses = new DriverLosses(counters);
+        using var ring = new LogRing(65536, 1024, false, true, counters);
+        var driver = new FakeDriver { BatchLimit = 4, LoseStderr = losses };
+        for (int i = 0; i < 10; i++)
+        {
+            var stream = (LogStream)(i % 2);
+            counters.AddRead(stream, 1, 6);
+            Append(ring, "line " + i, stream);
+        }
+        ring.CompleteAdding();
+        new Sender(ring, driver, "fake", counters, losses, new Diagnostics(TextWriter.Null), 65536).Run();
+        Assert.Multiple(() =>
+        {
+            Assert.That(driver.Delivered.Select(r => r.Text), Is.EqualTo(new[] { "line 0", "line 2", "line 4", "line 6", "line 8" }));
+            Assert.That(counters.Delivered, Is.EqualTo(5));
+            Assert.That(counters.DroppedLines(LogStream.Stderr), Is.EqualTo(5));
+            Assert.That(counters.DroppedLines(LogStream.Stdout), Is.Zero);
+            Assert.That(counters.Undelivered, Is.Zero);
+            Assert.That(counters.Format("summary"), Does.Contain("dropped.stderr.lines=5 dropped.stderr.bytes=30"));
+        });
     }
 }
