@@ -127,7 +127,7 @@ public sealed class SyslogDriver : LogDriver
             int lost = records[sent];
             _losses.Lost(_batch.StreamOf(lost), _batch.LineLengthOf(lost));
             _datagramsLost++;
-            _diagnostics.Report($"syslog: {connection.Description}: a {lengths[sent]}-byte message was dropped ({new SocketException(errno).Message}); {_datagramsLost} dropped so far");
+            _diagnostics.Report($"syslog: {connection.Description}: a {lengths[sent]}-byte message was dropped ({Libc.ErrorText(errno)}); {_datagramsLost} dropped so far");
             _batch.DoneThrough(lost);
             Disconnect();
         }
