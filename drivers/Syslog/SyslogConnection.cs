@@ -1,4 +1,5 @@
 using ContainerLogger.Native;
+using ContainerLogger.Net;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -8,8 +9,8 @@ namespace ContainerLogger.Drivers.Syslog;
 
 /// <summary>
 /// One open connection to the syslog server: a datagram socket (udp, unixgram, a datagram /dev/log) or a stream
-/// (tcp, unix, a stream /dev/log, TLS over tcp). Blocking sockets with send timeouts: the driver runs on the
-/// host's sender thread and a dead server must turn into an exception the host retries, never a hang.
+/// (tcp, unix, a stream /dev/log, TLS over tcp). Blocking sockets with send timeouts (<see cref="RawSocket"/>): the
+/// driver runs on the host's sender thread and a dead server must turn into an exception the host retries, never a hang.
 /// </summary>
 internal sealed class SyslogConnection : IDisposable
 {
@@ -19,17 +20,17 @@ internal sealed class SyslogConnection : IDisposable
     /// <summary>Where the local syslog listens, in the order srslog tries them.</summary>
     internal static readonly IReadOnlyList<string> LocalPaths = ["/dev/log", "/var/run/syslog", "/var/run/log"];
 
-    private readonly Socket _socket;
+    private readonly RawSocket _socket;
     private readonly SslStream? _tls;
 
-    private SyslogConnection(Socket socket, SslStream? tls, string description)
+    private SyslogConnection(RawSocket socket, SslStream? tls, string description)
     {
         _socket = socket;
         _tls = tls;
         Description = description;
     }
 
-    public bool IsDatagram => _socket.SocketType == SocketType.Dgram;
+    public bool IsDatagram => _socket.Type == SocketType.Dgram;
 
     /// <summary>Where this connection goes, for diagnostics (the local socket that answered, the address it resolved to).</summary>
     public string Description { get; }
@@ -73,21 +74,8 @@ internal sealed class SyslogConnection : IDisposable
         throw new IOException($"Unix syslog delivery error: no local syslog socket ({string.Join("; ", failures)})");
     }
 
-    private static Socket ConnectUnix(string path, SocketType type)
-    {
-        var socket = new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
-        try
-        {
-            socket.SendTimeout = (int)SendTimeout.TotalMilliseconds;
-            socket.Connect(new UnixDomainSocketEndPoint(path));
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    private static RawSocket ConnectUnix(string path, SocketType type) =>
+        RawSocket.Connect(new UnixDomainSocketEndPoint(path), type, ConnectTimeout, SendTimeout);
 
     private static SyslogConnection OpenNetwork(SyslogAddress address, SyslogTls? tls)
     {
@@ -101,23 +89,20 @@ internal sealed class SyslogConnection : IDisposable
             if (address.Transport == SyslogTransport.Udp)
             {
                 // Connecting a UDP socket only fixes its peer; refusals show up on later sends.
-                var udp = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
                 try
                 {
-                    udp.Connect(endpoint);
-                    return new SyslogConnection(udp, null, description);
+                    return new SyslogConnection(RawSocket.Connect(endpoint, SocketType.Dgram, ConnectTimeout, SendTimeout), null, description);
                 }
                 catch (SocketException e)
                 {
-                    udp.Dispose();
                     last = e;
                     continue;
                 }
             }
-            Socket socket;
+            RawSocket socket;
             try
             {
-                socket = ConnectTcp(endpoint);
+                socket = RawSocket.Connect(endpoint, SocketType.Stream, ConnectTimeout, SendTimeout);
             }
             catch (Exception e) when (e is SocketException or TimeoutException)
             {
@@ -130,41 +115,10 @@ internal sealed class SyslogConnection : IDisposable
         throw last!;
     }
 
-    /// <summary>A blocking connect with a timeout, without ever putting the socket in .NET's async mode (slower sends).</summary>
-    private static Socket ConnectTcp(IPEndPoint endpoint)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.NoDelay = true;
-            socket.SendTimeout = (int)SendTimeout.TotalMilliseconds;
-            socket.ReceiveTimeout = (int)SendTimeout.TotalMilliseconds;
-            socket.Blocking = false;
-            try
-            {
-                socket.Connect(endpoint);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
-            {
-                if (!socket.Poll(ConnectTimeout, SelectMode.SelectWrite))
-                    throw new TimeoutException($"connect to {endpoint} timed out after {ConnectTimeout.TotalSeconds:0}s");
-                var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-                if (error != SocketError.Success) throw new SocketException((int)error);
-            }
-            socket.Blocking = true;
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private static SslStream Handshake(Socket socket, string host, SyslogTls tls)
+    private static SslStream Handshake(RawSocket socket, string host, SyslogTls tls)
     {
         string? rejection = null;
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var stream = new SslStream(socket.AsStream(SendTimeout), leaveInnerStreamOpen: false);
         try
         {
             stream.AuthenticateAsClient(tls.ClientOptions(host, reason => rejection = reason));
@@ -187,21 +141,8 @@ internal sealed class SyslogConnection : IDisposable
         return string.Join(": ", messages.Distinct());
     }
 
-    /// <summary>
-    /// A syslog server never talks back, so a readable socket with nothing to read means it closed the connection:
-    /// writing there would only lose lines in the kernel's buffer before the reset arrives.
-    /// </summary>
-    public bool PeerClosed()
-    {
-        try
-        {
-            return _socket.Poll(0, SelectMode.SelectRead) && _socket.Available == 0;
-        }
-        catch (SocketException)
-        {
-            return true;
-        }
-    }
+    /// <summary>A syslog server never talks back: see <see cref="RawSocket.PeerClosed"/>.</summary>
+    public bool PeerClosed() => _socket.PeerClosed();
 
     /// <summary>Writes part of <paramref name="data"/>; returns how much was taken, throws when the connection failed.</summary>
     public int Write(ReadOnlySpan<byte> data)
@@ -211,14 +152,12 @@ internal sealed class SyslogConnection : IDisposable
             _tls.Write(data);
             return data.Length;
         }
-        int sent = _socket.Send(data, SocketFlags.None, out var error);
-        if (error != SocketError.Success && sent == 0) throw new SocketException((int)error);
-        return sent;
+        return _socket.Send(data);
     }
 
     /// <summary>Datagrams, many per system call (see <see cref="Datagrams.Send"/>); a failure is returned, not thrown, as each is a counted loss.</summary>
     public int SendDatagrams(ReadOnlySpan<byte> buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, out int errno) =>
-        Datagrams.Send(_socket.SafeHandle, buffer, starts, lengths, out errno);
+        Datagrams.Send(_socket.Fd, buffer, starts, lengths, out errno);
 
     public void Dispose()
     {

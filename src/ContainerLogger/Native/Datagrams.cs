@@ -43,43 +43,33 @@ internal static unsafe partial class Datagrams
     /// datagram each, in order, blocking while the socket buffer is full. Returns how many were sent before the first
     /// failure; <paramref name="errno"/> is that failure's error (the message at the returned index), or 0.
     /// </summary>
-    public static int Send(SafeHandle socket, ReadOnlySpan<byte> buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, out int errno)
+    public static int Send(int fd, ReadOnlySpan<byte> buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, out int errno)
     {
         int count = Math.Min(Math.Min(starts.Length, lengths.Length), MaxPerCall);
         var vectors = stackalloc IoVec[count];
         var headers = stackalloc MMsgHdr[count];
-        bool added = false;
-        socket.DangerousAddRef(ref added);
-        try
+        fixed (byte* bytes = buffer)
         {
-            fixed (byte* bytes = buffer)
+            for (int i = 0; i < count; i++)
             {
-                for (int i = 0; i < count; i++)
-                {
-                    vectors[i] = new IoVec { Base = bytes + starts[i], Length = (nuint)lengths[i] };
-                    headers[i] = new MMsgHdr { Header = new MsgHdr { Iov = vectors + i, IovLength = 1 } };
-                }
-                int fd = (int)socket.DangerousGetHandle();
-                int done = 0;
-                while (done < count)
-                {
-                    int sent = sendmmsg(fd, headers + done, (uint)(count - done), 0);
-                    if (sent < 0)
-                    {
-                        int error = Marshal.GetLastPInvokeError();
-                        if (error == Libc.EINTR) continue;
-                        errno = error;
-                        return done;
-                    }
-                    done += sent;
-                }
-                errno = 0;
-                return done;
+                vectors[i] = new IoVec { Base = bytes + starts[i], Length = (nuint)lengths[i] };
+                headers[i] = new MMsgHdr { Header = new MsgHdr { Iov = vectors + i, IovLength = 1 } };
             }
-        }
-        finally
-        {
-            if (added) socket.DangerousRelease();
+            int done = 0;
+            while (done < count)
+            {
+                int sent = sendmmsg(fd, headers + done, (uint)(count - done), 0);
+                if (sent < 0)
+                {
+                    int error = Marshal.GetLastPInvokeError();
+                    if (error == Libc.EINTR) continue;
+                    errno = error;
+                    return done;
+                }
+                done += sent;
+            }
+            errno = 0;
+            return done;
         }
     }
 

@@ -11,7 +11,7 @@ internal static unsafe partial class Libc
     public const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int F_GETFD = 1, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1, O_ACCMODE = 3;
     public const int SEEK_END = 2;
-    public const short POLLIN = 1, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
+    public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
     public const int EINTR = 4, EAGAIN = 11;
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
 
@@ -47,6 +47,30 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int eventfd(uint initval, int flags);
+
+    public const int AF_INET6 = 10;
+    public const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1, SO_ERROR = 4, SO_SNDTIMEO = 21, IPPROTO_TCP = 6, TCP_NODELAY = 1;
+    public const int MSG_NOSIGNAL = 0x4000, MSG_DONTWAIT = 0x40, MSG_PEEK = 0x2;
+    public const int EINPROGRESS = 115;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int connect(int fd, byte* address, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint send(int fd, byte* buf, nint count, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint recv(int fd, byte* buf, nint count, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
 
     public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }
