@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ContainerLogger.Net;
+
+namespace ContainerLogger.Tests.Net;
+
+public class RawSocketTests
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    [Test]
+    public void SendsAndReceivesOverTcpAndNoticesTheHangUp()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var socket = RawSocket.Connect(listener.LocalEndpoint, SocketType.Stream, Second, Second);
+        using var peer = listener.AcceptSocket();
+        Assert.That(socket.Send("hello"u8), Is.EqualTo(5));
+        var received = new byte[16];
+        Assert.That(Encoding.ASCII.GetString(received, 0, peer.Receive(received)), Is.EqualTo("hello"));
+        Assert.That(socket.PeerClosed(), Is.False);
+        peer.Send("ack"u8);
+        Assert.That(socket.Receive(received, Second), Is.EqualTo(3));
+        peer.Shutdown(SocketShutdown.Both);
+        peer.Close();
+        Assert.That(() => socket.PeerClosed(), Is.True.After(2000, 20));
+    }
+
+    [Test]
+    public void ReceiveGivesUpAfterItsTimeout()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var socket = RawSocket.Connect(listener.LocalEndpoint, SocketType.Stream, Second, Second);
+        Assert.Throws<TimeoutException>(() => socket.Receive(new byte[4], TimeSpan.FromMilliseconds(50)));
+    }
+
+    [Test]
+    public void ARefusedConnectionIsASocketExceptionWithDotNetsErrorCode()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        var e = Assert.Throws<SocketException>(() => RawSocket.Connect(new IPEndPoint(IPAddress.Loopback, port), SocketType.Stream, Second, Second));
+        Assert.That(e!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+        Assert.That(e.Message, Does.Contain("refused").IgnoreCase);
+    }
+
+    [Test]
+    public void ConnectsToIPv6AndUnixDatagramSockets()
+    {
+        using var udp6 = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+        udp6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        using (var socket = RawSocket.Connect(udp6.LocalEndPoint!, SocketType.Dgram, Second, Second)) socket.Send("six"u8);
+        var buffer = new byte[8];
+        Assert.That(Encoding.ASCII.GetString(buffer, 0, udp6.Receive(buffer)), Is.EqualTo("six"));
+
+        string path = Path.Combine(Path.GetTempPath(), $"rawsocket-{Guid.NewGuid():N}.sock");
+        try
+        {
+            using var unix = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            unix.Bind(new UnixDomainSocketEndPoint(path));
+            using (var socket = RawSocket.Connect(new UnixDomainSocketEndPoint(path), SocketType.Dgram, Second, Second)) socket.Send("unix"u8);
+            Assert.That(Encoding.ASCII.GetString(buffer, 0, unix.Receive(buffer)), Is.EqualTo("unix"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
