@@ -7,7 +7,7 @@ namespace ContainerLogger.Benchmarks;
 /// The idle figures: one line written at exec (time to its arrival), then open but silent inputs for a while,
 /// measuring resident and private dirty memory, threads and CPU ticks used.
 /// </summary>
-internal sealed record IdleResult(string Receiver, double FirstRecordMs, long RssKiB, long PrivateDirtyKiB, int Threads, long CpuTicks, double IdleSeconds)
+internal sealed record IdleResult(string Receiver, double FirstRecordMs, long RssKiB, long PssKiB, long PrivateDirtyKiB, int Threads, long CpuTicks, double IdleSeconds)
 {
     public static IdleResult Measure(string logger, Func<Receiver> makeReceiver, TimeSpan idle)
     {
@@ -32,6 +32,6 @@ internal sealed record IdleResult(string Receiver, double FirstRecordMs, long Rs
         Thread.Sleep(idle);
         var after = process.Stats();
         process.CloseAndWait(TimeSpan.FromSeconds(30));
-        return new IdleResult(receiver.Name, firstMs, after.RssKiB, after.PrivateDirtyKiB, after.Threads, after.CpuTicks - before.CpuTicks, idle.TotalSeconds);
+        return new IdleResult(receiver.Name, firstMs, after.RssKiB, after.PssKiB, after.PrivateDirtyKiB, after.Threads, after.CpuTicks - before.CpuTicks, idle.TotalSeconds);
     }
 }

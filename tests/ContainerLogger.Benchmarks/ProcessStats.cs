@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ContainerLogger.Benchmarks;
 
 /// <summary>What /proc says about a running process.</summary>
-internal readonly record struct ProcessStats(long CpuTicks, long RssKiB, long PeakRssKiB, long PrivateDirtyKiB, int Threads)
+internal readonly record struct ProcessStats(long CpuTicks, long RssKiB, long PeakRssKiB, long PrivateDirtyKiB, long PssKiB, int Threads)
 {
     /// <summary>Kernel clock ticks per second (USER_HZ), which /proc/PID/stat counts in; 100 on Linux.</summary>
     public const int TicksPerSecond = 100;
@@ -16,7 +16,7 @@ internal readonly record struct ProcessStats(long CpuTicks, long RssKiB, long Pe
         long cpu = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime + stime
         var status = Fields($"/proc/{pid}/status");
         var rollup = Fields($"/proc/{pid}/smaps_rollup");
-        return new ProcessStats(cpu, Kib(status, "VmRSS"), Kib(status, "VmHWM"), Kib(rollup, "Private_Dirty"),
+        return new ProcessStats(cpu, Kib(status, "VmRSS"), Kib(status, "VmHWM"), Kib(rollup, "Private_Dirty"), Kib(rollup, "Pss"),
             int.Parse(status["Threads"], CultureInfo.InvariantCulture));
     }
 

@@ -18,11 +18,11 @@ internal static class Report
                 $"| {b.Receiver} | {b.Mode} | {b.LinesPerSecond:N0} | {b.CpuSecondsPerMillion:0.00} | {b.PeakRssKiB / 1024.0:0.0} MiB | {b.Received:N0} / {b.Sent:N0} | {b.Duplicates} | {b.Foreign} | {b.ExitCode} | {(b.Missing.Count == 0 ? "none" : string.Join(", ", b.Missing))} |\n");
         if (idles.Count > 0)
         {
-            text.Append("\n| receiver (idle) | RSS | private dirty | threads | CPU ticks over idle | idle seconds | exec → first record |\n");
-            text.Append("|---|---:|---:|---:|---:|---:|---:|\n");
+            text.Append("\n| receiver (idle) | RSS | PSS | private dirty | threads | CPU ticks over idle | idle seconds | exec → first record |\n");
+            text.Append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
             foreach (var i in idles)
                 text.Append(CultureInfo.InvariantCulture,
-                    $"| {i.Receiver} | {i.RssKiB / 1024.0:0.00} MiB | {i.PrivateDirtyKiB / 1024.0:0.00} MiB | {i.Threads} | {i.CpuTicks} | {i.IdleSeconds:0} | {i.FirstRecordMs:0.0} ms |\n");
+                    $"| {i.Receiver} | {i.RssKiB / 1024.0:0.00} MiB | {i.PssKiB / 1024.0:0.00} MiB | {i.PrivateDirtyKiB / 1024.0:0.00} MiB | {i.Threads} | {i.CpuTicks} | {i.IdleSeconds:0} | {i.FirstRecordMs:0.0} ms |\n");
         }
         return text.ToString();
     }
@@ -63,6 +63,7 @@ internal static class Report
             json.WriteStartObject();
             json.WriteString("receiver", i.Receiver);
             json.WriteNumber("rssKiB", i.RssKiB);
+            json.WriteNumber("pssKiB", i.PssKiB);
             json.WriteNumber("privateDirtyKiB", i.PrivateDirtyKiB);
             json.WriteNumber("threads", i.Threads);
             json.WriteNumber("cpuTicks", i.CpuTicks);
