@@ -39,7 +39,7 @@ internal sealed class SyslogConnection : IDisposable
     /// Opens a connection, resolving the host name again each time. Throws <see cref="SocketException"/>,
     /// <see cref="IOException"/>, <see cref="AuthenticationException"/> or <see cref="TimeoutException"/>.
     /// </summary>
-    public static SyslogConnection Open(SyslogAddress address, SyslogTls? tls, IReadOnlyList<string> localPaths)
+    public static SyslogConnection Open(SyslogAddress address, TlsClient? tls, IReadOnlyList<string> localPaths)
     {
         switch (address.Transport)
         {
@@ -77,7 +77,7 @@ internal sealed class SyslogConnection : IDisposable
     private static RawSocket ConnectUnix(string path, SocketType type) =>
         RawSocket.Connect(new UnixDomainSocketEndPoint(path), type, ConnectTimeout, SendTimeout);
 
-    private static SyslogConnection OpenNetwork(SyslogAddress address, SyslogTls? tls)
+    private static SyslogConnection OpenNetwork(SyslogAddress address, TlsClient? tls)
     {
         IPAddress[] candidates = IPAddress.TryParse(address.Host, out var literal) ? [literal] : Dns.GetHostAddresses(address.Host);
         if (candidates.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
@@ -110,35 +110,9 @@ internal sealed class SyslogConnection : IDisposable
                 continue;
             }
             if (address.Transport == SyslogTransport.Tcp) return new SyslogConnection(socket, null, description);
-            return new SyslogConnection(socket, Handshake(socket, address.Host, tls!), description);
+            return new SyslogConnection(socket, tls!.Authenticate(socket, address.Host, SendTimeout), description);
         }
         throw last!;
-    }
-
-    private static SslStream Handshake(RawSocket socket, string host, SyslogTls tls)
-    {
-        string? rejection = null;
-        var stream = new SslStream(socket.AsStream(SendTimeout), leaveInnerStreamOpen: false);
-        try
-        {
-            stream.AuthenticateAsClient(tls.ClientOptions(host, reason => rejection = reason));
-            return stream;
-        }
-        catch (Exception e)
-        {
-            stream.Dispose();
-            socket.Dispose();
-            if (rejection is not null) throw new AuthenticationException(rejection, e);
-            if (e is AuthenticationException or IOException or SocketException) throw new AuthenticationException($"TLS handshake failed: {Innermost(e)}", e);
-            throw;
-        }
-    }
-
-    private static string Innermost(Exception e)
-    {
-        var messages = new List<string>();
-        for (var x = e; x is not null; x = x.InnerException) messages.Add(x.Message);
-        return string.Join(": ", messages.Distinct());
     }
 
     /// <summary>A syslog server never talks back: see <see cref="RawSocket.PeerClosed"/>.</summary>

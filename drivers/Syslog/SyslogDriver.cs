@@ -1,3 +1,4 @@
+using ContainerLogger.Net;
 using ContainerLogger.Native;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -20,7 +21,7 @@ public sealed class SyslogDriver : LogDriver
     private const int WriteChunk = 64 * 1024;
 
     private readonly SyslogAddress _address;
-    private readonly SyslogTls? _tls;
+    private readonly TlsClient? _tls;
     private readonly IReadOnlyList<string> _localPaths;
     private readonly SyslogEncoder _encoder;
     private readonly SyslogBatch _batch = new();
@@ -43,7 +44,7 @@ public sealed class SyslogDriver : LogDriver
         _losses = context.Losses;
         _diagnostics = context.Diagnostics;
         // Validated already; loaded again here so a file that changed since is still a configuration error (FormatException).
-        if (_address.Transport == SyslogTransport.TcpTls) _tls = SyslogTls.Load(options);
+        if (_address.Transport == SyslogTransport.TcpTls) _tls = SyslogOptions.LoadTls(options);
         if (SyslogOptions.UnusedTlsOptions(options).ToList() is { Count: > 0 } unused)
             _diagnostics.Report($"syslog: {string.Join(", ", unused)} ignored: syslog-address \"{_address}\" is not tcp+tls://");
         var format = options.Get(SyslogOptions.Format);

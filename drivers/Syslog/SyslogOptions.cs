@@ -1,3 +1,4 @@
+using ContainerLogger.Net;
 using System.Globalization;
 using ContainerLogger.Config;
 
@@ -85,7 +86,7 @@ public static class SyslogOptions
         {
             try
             {
-                SyslogTls.Load(values);
+                LoadTls(values);
             }
             catch (FormatException e)
             {
@@ -139,4 +140,8 @@ public static class SyslogOptions
             throw new FormatException("a host name is 1 to 255 printable ASCII characters without spaces (RFC 5424 HOSTNAME)");
         return raw;
     }
+
+    /// <summary>The TLS client the syslog-tls-* options describe.</summary>
+    internal static TlsClient LoadTls(OptionValues values) =>
+        TlsClient.Load("syslog", values.Get(TlsCaCert), values.Get(TlsCert), values.Get(TlsKey), values.Get(TlsSkipVerify));
 }

@@ -214,7 +214,7 @@ public class SyslogOptionsTests
         var (cert, key, _) = WriteKeyPair("client");
         var config = SyslogConfig.Load(("syslog-address", "tcp+tls://h"), ("syslog-tls-ca-cert", cert), ("syslog-tls-cert", cert), ("syslog-tls-key", key));
         Assert.That(config.Errors, Is.Empty);
-        var tls = SyslogTls.Load(config.Options);
+        var tls = SyslogOptions.LoadTls(config.Options);
         Assert.That(tls.ExtraRoots, Has.Count.EqualTo(1));
         Assert.That(tls.ClientCertificate!.HasPrivateKey, Is.True);
     }

@@ -2,45 +2,79 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ContainerLogger.Config;
 
-namespace ContainerLogger.Drivers.Syslog;
+namespace ContainerLogger.Net;
 
 /// <summary>
 /// The TLS client settings of tcp+tls:// (docker-logdrivers.md 8.2): TLS 1.2 or newer, the server verified
 /// against the system roots plus syslog-tls-ca-cert, an optional client certificate. Files are read once, at
 /// start; a file that cannot be read or used is a configuration error whose message names the file, never its content.
 /// </summary>
-public sealed class SyslogTls
+internal sealed class TlsClient
 {
-    private SyslogTls(X509Certificate2Collection? extraRoots, X509Certificate2? clientCertificate, bool skipVerify)
+    private TlsClient(X509Certificate2Collection? extraRoots, X509Certificate2? clientCertificate, bool skipVerify, string optionPrefix)
     {
         ExtraRoots = extraRoots;
         ClientCertificate = clientCertificate;
         SkipVerify = skipVerify;
+        _optionPrefix = optionPrefix;
     }
+
+    private readonly string _optionPrefix;
 
     public X509Certificate2Collection? ExtraRoots { get; }
     public X509Certificate2? ClientCertificate { get; }
     public bool SkipVerify { get; }
 
     /// <summary>Reads the files the options name; throws <see cref="FormatException"/> saying which one is bad and why.</summary>
-    public static SyslogTls Load(OptionValues values)
+    /// <summary>
+    /// Reads the CA and key pair files named by a driver's &lt;prefix&gt;-tls-ca-cert, -tls-cert and -tls-key options.
+    /// Throws <see cref="FormatException"/>, a configuration error, when one cannot be used.
+    /// </summary>
+    public static TlsClient Load(string optionPrefix, string? caPath, string? certPath, string? keyPath, bool skipVerify)
     {
-        bool skipVerify = values.Get(SyslogOptions.TlsSkipVerify);
         X509Certificate2Collection? roots = null;
         // As Docker: the CA file is not used when verification is off.
-        if (values.Get(SyslogOptions.TlsCaCert) is { } caPath && !skipVerify) roots = LoadCa(caPath);
-
-        string? certPath = values.Get(SyslogOptions.TlsCert), keyPath = values.Get(SyslogOptions.TlsKey);
+        if (caPath is not null && !skipVerify) roots = LoadCa(caPath);
         X509Certificate2? client = null;
         if (certPath is not null || keyPath is not null)
         {
             if (certPath is null || keyPath is null)
-                throw new FormatException("could not load X509 key pair: syslog-tls-cert and syslog-tls-key must be given together");
-            client = LoadKeyPair(certPath, keyPath);
+                throw new FormatException($"could not load X509 key pair: {optionPrefix}-tls-cert and {optionPrefix}-tls-key must be given together");
+            client = LoadKeyPair(certPath, keyPath, optionPrefix);
         }
-        return new SyslogTls(roots, client, skipVerify);
+        return new TlsClient(roots, client, skipVerify, optionPrefix);
+    }
+
+    /// <summary>
+    /// The TLS handshake over a connected socket. Throws <see cref="AuthenticationException"/> saying why the server
+    /// was refused (or why the handshake failed), and then closes the socket.
+    /// </summary>
+    public SslStream Authenticate(RawSocket socket, string host, TimeSpan readTimeout)
+    {
+        string? rejection = null;
+        var stream = new SslStream(socket.AsStream(readTimeout), leaveInnerStreamOpen: false);
+        try
+        {
+            stream.AuthenticateAsClient(ClientOptions(host, reason => rejection = reason));
+            return stream;
+        }
+        catch (Exception e)
+        {
+            stream.Dispose();
+            socket.Dispose();
+            if (rejection is not null) throw new AuthenticationException(rejection, e);
+            if (e is AuthenticationException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+                throw new AuthenticationException($"TLS handshake failed: {Innermost(e)}", e);
+            throw;
+        }
+    }
+
+    private static string Innermost(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException) messages.Add(x.Message);
+        return string.Join(": ", messages.Distinct());
     }
 
     private static X509Certificate2Collection LoadCa(string path)
@@ -59,10 +93,10 @@ public sealed class SyslogTls
         return roots;
     }
 
-    private static X509Certificate2 LoadKeyPair(string certPath, string keyPath)
+    private static X509Certificate2 LoadKeyPair(string certPath, string keyPath, string optionPrefix)
     {
-        ReadFile(certPath, "could not load X509 key pair: cannot read syslog-tls-cert");
-        string key = ReadFile(keyPath, "could not load X509 key pair: cannot read syslog-tls-key");
+        ReadFile(certPath, $"could not load X509 key pair: cannot read {optionPrefix}-tls-cert");
+        string key = ReadFile(keyPath, $"could not load X509 key pair: cannot read {optionPrefix}-tls-key");
         if (key.Contains("ENCRYPTED", StringComparison.Ordinal))
             throw new FormatException($"could not load X509 key pair: the private key in \"{keyPath}\" is encrypted; encrypted private keys are not supported");
         try
@@ -98,7 +132,7 @@ public sealed class SyslogTls
     };
 
     /// <summary>The options for one handshake with <paramref name="host"/>; a rejected certificate's reason goes to <paramref name="rejection"/>.</summary>
-    public SslClientAuthenticationOptions ClientOptions(string host, Action<string> rejection) => new()
+    private SslClientAuthenticationOptions ClientOptions(string host, Action<string> rejection) => new()
     {
         TargetHost = host,
         EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
@@ -128,7 +162,7 @@ public sealed class SyslogTls
         return chain.Build(leaf);
     }
 
-    private static string Describe(string host, SslPolicyErrors errors, X509Chain? chain)
+    private string Describe(string host, SslPolicyErrors errors, X509Chain? chain)
     {
         var reasons = new List<string>();
         if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) reasons.Add("the server sent no certificate");
@@ -136,7 +170,7 @@ public sealed class SyslogTls
         if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
         {
             var status = chain?.ChainStatus.Select(s => s.Status.ToString()).Distinct() ?? [];
-            reasons.Add($"the certificate chain is not trusted ({string.Join(", ", status)}; syslog-tls-ca-cert adds a CA)");
+            reasons.Add($"the certificate chain is not trusted ({string.Join(", ", status)}; {_optionPrefix}-tls-ca-cert adds a CA)");
         }
         return $"TLS server certificate rejected: {string.Join("; ", reasons)}";
     }
