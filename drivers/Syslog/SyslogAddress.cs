@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Net;
+using ContainerLogger.Net;
 
 namespace ContainerLogger.Drivers.Syslog;
 
@@ -79,43 +79,9 @@ public sealed record SyslogAddress(SyslogTransport Transport, string Host, int P
             return new SyslogAddress(transport, "", 0, path);
         }
         // A path on udp/tcp is ignored, as Docker does.
-        var (host, port) = SplitHostPort(authority);
-        return new SyslogAddress(transport, host, port, "");
-    }
-
-    private static (string Host, int Port) SplitHostPort(string authority)
-    {
-        int at = authority.LastIndexOf('@');
-        if (at >= 0) authority = authority[(at + 1)..];
-        string host;
-        string? port = null;
-        if (authority.StartsWith('['))
-        {
-            int close = authority.IndexOf(']');
-            if (close < 0) throw new FormatException($"missing ']' in address \"{authority}\"");
-            host = authority[1..close];
-            if (!IPAddress.TryParse(host, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-                throw new FormatException($"\"{host}\" in brackets is not an IPv6 address");
-            string after = authority[(close + 1)..];
-            if (after.Length > 0)
-            {
-                if (after[0] != ':') throw new FormatException($"unexpected \"{after}\" after the IPv6 address");
-                port = after[1..];
-            }
-        }
-        else
-        {
-            int colon = authority.IndexOf(':');
-            if (colon >= 0 && authority.IndexOf(':', colon + 1) >= 0)
-                throw new FormatException($"too many colons in address \"{authority}\" (write an IPv6 address in brackets: [::1] or [::1]:514)");
-            host = colon >= 0 ? authority[..colon] : authority;
-            if (colon >= 0) port = authority[(colon + 1)..];
-        }
+        if (HostPort.Split(authority, out var host, out var port) is { } error) throw new FormatException(error);
         if (host.Length == 0) throw new FormatException("a host is required: udp://host[:port], tcp://host[:port] or tcp+tls://host[:port]");
-        if (port is null || port.Length == 0) return (host, DefaultPort);
-        if (!port.All(char.IsAsciiDigit) || !int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number is < 1 or > 65535)
-            throw new FormatException($"invalid port \"{port}\" (1 to 65535)");
-        return (host, number);
+        return new SyslogAddress(transport, host, port ?? DefaultPort, "");
     }
 
     private static bool IsScheme(ReadOnlySpan<char> s)

@@ -79,8 +79,7 @@ internal sealed class SyslogConnection : IDisposable
 
     private static SyslogConnection OpenNetwork(SyslogAddress address, TlsClient? tls)
     {
-        IPAddress[] candidates = IPAddress.TryParse(address.Host, out var literal) ? [literal] : Dns.GetHostAddresses(address.Host);
-        if (candidates.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
+        var candidates = HostPort.Resolve(address.Host);
         Exception? last = null;
         foreach (var ip in candidates)
         {
