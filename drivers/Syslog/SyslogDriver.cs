@@ -24,7 +24,7 @@ public sealed class SyslogDriver : LogDriver
     private readonly TlsClient? _tls;
     private readonly IReadOnlyList<string> _localPaths;
     private readonly SyslogEncoder _encoder;
-    private readonly SyslogBatch _batch = new();
+    private readonly MessageBatch _batch = new();
     private readonly DriverLosses _losses;
     private readonly Diagnostics _diagnostics;
     private SyslogConnection? _connection;

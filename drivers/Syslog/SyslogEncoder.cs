@@ -17,7 +17,7 @@ namespace ContainerLogger.Drivers.Syslog;
 /// Times are in the process's time zone, as Docker's are in the daemon's; "Z" when its offset is zero.
 /// Everything but the time and the line is encoded once, here; <see cref="Encode"/> allocates nothing.
 /// </summary>
-public sealed class SyslogEncoder
+public sealed class SyslogEncoder : IMessageEncoder
 {
     public const int MaxAppNameLength = 48;
     public const int MaxMsgIdLength = 32;

@@ -1,13 +1,13 @@
-namespace ContainerLogger.Drivers.Syslog;
+namespace ContainerLogger.Drivers;
 
 /// <summary>
 /// Encoded messages waiting for the destination, back to back in one buffer, with where each ends. A stream
 /// transport writes the buffer in large pieces and resumes, after a failure, at the first message the old
 /// connection did not take whole, so a receiver never sees a message cut across two connections. A datagram
-/// transport takes the messages one by one. Empty lines take no bytes but count as records, so the host
-/// counts them as handled.
+/// transport takes the messages a few dozen at a time (<see cref="PeekMessages"/>). Skipped records (an encoder
+/// writing nothing, as for empty lines) take no bytes but count as records, so the host counts them as handled.
 /// </summary>
-internal sealed class SyslogBatch
+internal sealed class MessageBatch
 {
     /// <summary>A batch stops taking records near this size; an empty batch takes a record of any size.</summary>
     internal const int TargetBytes = 256 * 1024;
@@ -26,7 +26,7 @@ internal sealed class SyslogBatch
     /// <summary>Records not yet handed over completely.</summary>
     public int Pending => _count - _doneRecords;
 
-    public bool TryAdd(in LogRecord record, SyslogEncoder encoder)
+    public bool TryAdd(in LogRecord record, IMessageEncoder encoder)
     {
         int room = encoder.MaxEncodedLength(record.Line.Length);
         if (_count > 0 && _length + room > TargetBytes) return false;
