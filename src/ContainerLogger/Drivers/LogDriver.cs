@@ -22,6 +22,9 @@ public abstract class LogDriver : IDisposable
     /// </summary>
     public abstract void Flush();
 
+    /// <summary>The first wait after a failed flush; zero leaves it to the host (50 ms, doubling up to 1 s).</summary>
+    public virtual TimeSpan FirstRetryDelay => TimeSpan.Zero;
+
     /// <summary>SIGHUP: reopen files, reconnect sockets.</summary>
     public virtual void Reopen() { }
 

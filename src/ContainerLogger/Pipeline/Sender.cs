@@ -68,17 +68,22 @@ internal sealed class Sender
             {
                 failures++;
                 _counters.AddRetried();
-                var delay = Backoff(failures);
+                var delay = Backoff(failures, _driver.FirstRetryDelay);
                 _diagnostics.Report($"{_driverName}: delivery failed ({e.Message}); {_driver.PendingCount} lines kept, retry {failures} in {delay.TotalMilliseconds:0}ms");
                 _ring.Sleep((int)delay.TotalMilliseconds);
             }
         }
     }
 
-    /// <summary>Capped exponential backoff with jitter in [d/2, d], so 2,000 sidecars do not retry in step.</summary>
-    internal static TimeSpan Backoff(int failures)
+    /// <summary>
+    /// Capped exponential backoff with jitter in [d/2, d], so 2,000 sidecars do not retry in step. A driver's own
+    /// first step (gelf-tcp-reconnect-delay) replaces 50 ms and raises the cap to itself when it is larger.
+    /// </summary>
+    internal static TimeSpan Backoff(int failures, TimeSpan first = default)
     {
-        double ms = Math.Min(MaxRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
+        if (first <= TimeSpan.Zero) first = FirstRetry;
+        double cap = Math.Max(MaxRetry.TotalMilliseconds, first.TotalMilliseconds);
+        double ms = Math.Min(cap, first.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
         return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble() / 2));
     }
 

@@ -1,3 +1,4 @@
+using ContainerLogger.Tests.Support;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -26,7 +27,7 @@ internal sealed class RsyslogServer : IDisposable
             Assert.Fail("rsyslogd is not installed: ./build.sh test installs rsyslog and rsyslog-gnutls (apt-get install rsyslog rsyslog-gnutls)");
         Directory = System.IO.Directory.CreateTempSubdirectory("syslog-e2e-rsyslog-").FullName;
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "work"));
-        MakeCertificates();
+        TestCertificates.Make(Directory);
         // Chosen while all are held, so no two are the same.
         using (var udp = Bound(SocketType.Dgram, ProtocolType.Udp))
         using (var tcp = Bound(SocketType.Stream, ProtocolType.Tcp))
@@ -58,18 +59,6 @@ internal sealed class RsyslogServer : IDisposable
         "unixgram" => $"unixgram://{DatagramSocket}",
         _ => throw new ArgumentException(transport),
     };
-
-    private void MakeCertificates()
-    {
-        string D(string name) => Path.Combine(Directory, name);
-        File.WriteAllText(D("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-        foreach (var ca in new[] { "ca", "wrong-ca" })
-            Run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", D(ca + ".key"), "-out", D(ca + ".pem"),
-                "-days", "2", "-subj", $"/CN=containerlogger test {ca}");
-        Run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", D("server.key"), "-out", D("server.csr"), "-subj", "/CN=localhost");
-        Run("openssl", "x509", "-req", "-in", D("server.csr"), "-CA", D("ca.pem"), "-CAkey", D("ca.key"), "-CAcreateserial",
-            "-out", D("server.pem"), "-days", "2", "-extfile", D("server.ext"));
-    }
 
     private void WriteConfig()
     {
@@ -180,22 +169,6 @@ internal sealed class RsyslogServer : IDisposable
             if (messages.Count >= count || clock.Elapsed > timeout) return messages;
             Thread.Sleep(50);
         }
-    }
-
-    private static void Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(30_000))
-        {
-            process.Kill();
-            Assert.Fail($"{program} {string.Join(" ", args)} did not finish within 30s");
-        }
-        if (process.ExitCode != 0)
-            Assert.Fail($"{program} {string.Join(" ", args)} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
     }
 
     private static Socket Bound(SocketType type, ProtocolType protocol)
