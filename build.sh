@@ -49,7 +49,16 @@ install_test_prereqs() {
   package_installed rsyslog || missing+=(rsyslog)
   package_installed rsyslog-gnutls || missing+=(rsyslog-gnutls)
   command -v openssl >/dev/null || missing+=(openssl)
+  # gelf end-to-end tests: node runs graygelf (an independent GELF server), socat terminates TLS in front of it.
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  command -v socat >/dev/null || missing+=(socat)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+  local receiver="$ROOT/tests/ContainerLogger.Tests/Gelf/receiver"
+  if [[ ! -f $receiver/node_modules/graygelf/server.js ]]; then
+    say "installing graygelf (npm ci in $receiver)"
+    (cd "$receiver" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 # Runs `dotnet publish` for one target framework into $PUBLISH_ROOT/<tfm>; returns its exit code.

@@ -44,8 +44,10 @@ public sealed class GelfDriver : LogDriver
         bool udp = _address.Transport == GelfTransport.Udp;
         _encoder = new GelfEncoder(context.Info, context.Tag, context.Attributes, nulTerminated: !udp);
         _compressor = new GelfCompressor(options.Get(GelfOptions.CompressionType), options.Get(GelfOptions.CompressionLevel));
-        if (_address.Transport == GelfTransport.Tls) _tls = GelfOptions.LoadTls(options);
         _diagnostics = context.Diagnostics;
+        if (_address.Transport == GelfTransport.Tls) _tls = GelfOptions.LoadTls(options);
+        else if (GelfOptions.TlsOptions.Where(options.IsSet).Select(o => o.Name).ToList() is [_, ..] ignored)
+            _diagnostics.Always($"gelf: {string.Join(", ", ignored)} ignored: gelf-address is not tls://");
         _datagrams = new DatagramQueue(context.Losses, context.Diagnostics);
         _reconnectDelay = udp ? TimeSpan.Zero : TimeSpan.FromSeconds(options.Get(GelfOptions.TcpReconnectDelay));
     }

@@ -31,7 +31,10 @@ public static class GelfOptions
     public static IReadOnlyList<OptionSpec> All { get; } =
         [Address, CompressionType, CompressionLevel, TcpMaxReconnect, TcpReconnectDelay, TlsCaCert, TlsSkipVerify];
 
-    /// <summary>Docker's cross-option errors (an address is required; compression is UDP's, reconnection TCP's).</summary>
+    /// <summary>
+    /// Docker's cross-option errors (an address is required; compression is UDP's, reconnection TCP's). The TLS
+    /// options, which Docker lacks, are ignored without tls:// as syslog's are (the driver says so at start).
+    /// </summary>
     public static void Validate(OptionValues values, List<string> errors)
     {
         if (!values.IsSet(Address))
@@ -46,8 +49,6 @@ public static class GelfOptions
             errors.Add($"DOCKERLOG_CONFIG: option \"{option.Name}\": compression is only supported on UDP (gelf-address is \"{values.Raw(Address)}\")");
         foreach (var option in new OptionSpec[] { TcpMaxReconnect, TcpReconnectDelay }.Where(o => udp && values.IsSet(o)))
             errors.Add($"DOCKERLOG_CONFIG: \"{option.Name}\" is only valid for TCP (gelf-address is \"{values.Raw(Address)}\")");
-        foreach (var option in new OptionSpec[] { TlsCaCert, TlsSkipVerify }.Where(o => address.Transport != GelfTransport.Tls && values.IsSet(o)))
-            errors.Add($"DOCKERLOG_CONFIG: \"{option.Name}\" is only valid for tls:// (gelf-address is \"{values.Raw(Address)}\")");
         if (address.Transport == GelfTransport.Tls)
         {
             try
@@ -60,6 +61,8 @@ public static class GelfOptions
             }
         }
     }
+
+    public static IEnumerable<OptionSpec> TlsOptions => [TlsCaCert, TlsSkipVerify];
 
     internal static TlsClient LoadTls(OptionValues values) =>
         TlsClient.Load("gelf", values.Get(TlsCaCert), null, null, values.Get(TlsSkipVerify));

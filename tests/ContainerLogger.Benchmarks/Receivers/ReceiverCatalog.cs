@@ -10,5 +10,8 @@ internal static class ReceiverCatalog
         ["json-file"] = () => new JsonFileReceiver(),
         ["syslog-tcp"] = () => new SyslogTcpReceiver(),
         ["syslog-udp"] = () => new SyslogUdpReceiver(),
+        ["gelf-udp"] = () => new GelfUdpReceiver("none"),
+        ["gelf-udp-gzip"] = () => new GelfUdpReceiver("gzip"),
+        ["gelf-tcp"] = () => new GelfTcpReceiver(),
     };
 }

@@ -79,7 +79,8 @@ public class ArrivalLedgerTests
             "<11>Nov 22 09:00:00 b0e1c2d3a4f5[1234]: e0000000000 xx\n" +
             "<14>1 2026-11-22T09:00:00Z host app 1 m - not one of ours\n" +
             "<14>1 2026-11-22T09:00:00Z host app 1 m - o00000000";
-        int consumed = SyslogTcpReceiver.RecordFrames(Encoding.ASCII.GetBytes(frames), ledger);
+        using var receiver = new SyslogTcpReceiver();
+        int consumed = receiver.RecordFrames(Encoding.ASCII.GetBytes(frames), ledger);
         Assert.Multiple(() =>
         {
             Assert.That(consumed, Is.EqualTo(frames.LastIndexOf('\n') + 1));
@@ -95,5 +96,24 @@ public class ArrivalLedgerTests
         var frame = "<14>1 t o123 e0000000007 o0000000001 x"u8;
         Assert.That(Encoding.ASCII.GetString(LineSequence.FindMessage(frame)), Is.EqualTo("e0000000007 o0000000001 x"));
         Assert.That(LineSequence.FindMessage("no prefix here at all"u8).IsEmpty, Is.True);
+    }
+
+    [Test]
+    public void GelfUdpReceiverReassemblesChunksInAnyOrderAndDecompresses()
+    {
+        using var receiver = new GelfUdpReceiver("gzip");
+        var json = Encoding.ASCII.GetBytes("{\"version\":\"1.1\",\"short_message\":\"o0000000004 " + new string('x', 3000) + "\"}");
+        var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.NoCompression, leaveOpen: true)) gzip.Write(json);
+        var payload = compressed.ToArray();
+        var chunks = payload.Chunk(1408).Select((part, i) => (byte[])[0x1e, 0x0f, 1, 2, 3, 4, 5, 6, 7, 8, (byte)i, 3, .. part]).ToList();
+        Assert.That(chunks, Has.Count.EqualTo(3));
+        Assert.That(receiver.Reassemble(chunks[2]), Is.Null);
+        Assert.That(receiver.Reassemble(chunks[0]), Is.Null);
+        var whole = receiver.Reassemble(chunks[1]);
+        Assert.That(whole, Is.EqualTo(payload));
+        var ledger = new ArrivalLedger(stdoutLines: 5, stderrLines: 0);
+        ledger.Record(GelfMessages.ShortMessage(GelfUdpReceiver.Decompress(whole!, new MemoryStream())));
+        Assert.That(ledger.MissingRanges(stderr: false, 5), Is.EqualTo(new[] { "0-3" }));
     }
 }

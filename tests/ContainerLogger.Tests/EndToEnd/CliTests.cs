@@ -114,6 +114,7 @@ public sealed class CliTests
 
             var options = driver.GetProperty("options").EnumerateArray().ToList();
             Assert.That(options.Select(o => o.GetProperty("name").GetString()), Is.EqualTo(descriptor.Options.Select(o => o.Name)), $"{name}: option names");
+            var bases = Bases(name);
             var samples = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (option, spec) in options.Zip(descriptor.Options))
             {
@@ -130,23 +131,32 @@ public sealed class CliTests
 
                 // What the listing shows, a run accepts: the key (with a value of its type), each alias, each allowed value.
                 string key = spec.Name.EndsWith('*') ? spec.Name[..^1] + "disabled" : spec.Name;
-                string sample = Sample(spec);
-                AssertAccepted(descriptor, new() { [key] = sample }, where);
-                foreach (var alias in aliases) AssertAccepted(descriptor, new() { [alias] = sample }, $"{where} alias {alias}");
-                foreach (var value in allowed) AssertAccepted(descriptor, new() { [key] = value! }, $"{where} = {value}");
-                if (defaultValue.ValueKind == JsonValueKind.String) AssertAccepted(descriptor, new() { [key] = defaultValue.GetString()! }, $"{where} = its default");
+                string sample = bases.Select(b => b.GetValueOrDefault(key)).FirstOrDefault(v => v is not null) ?? Sample(spec);
+                AssertAccepted(descriptor, bases, new() { [key] = sample }, where);
+                foreach (var alias in aliases) AssertAccepted(descriptor, bases, new() { [alias] = sample }, $"{where} alias {alias}");
+                foreach (var value in allowed) AssertAccepted(descriptor, bases, new() { [key] = value! }, $"{where} = {value}");
+                if (defaultValue.ValueKind == JsonValueKind.String) AssertAccepted(descriptor, bases, new() { [key] = defaultValue.GetString()! }, $"{where} = its default");
                 samples[key] = sample;
             }
 
             // An option the listing does not show is refused, unless the driver says it accepts anything.
-            var unknown = Load(descriptor, new() { ["not-an-option"] = "1" });
+            var unknown = Load(descriptor, new(bases[0]) { ["not-an-option"] = "1" });
             if (acceptsUnknown) Assert.That(unknown.Errors, Is.Empty, $"{name} accepts unknown options");
             else Assert.That(unknown.Errors, Has.Some.Contains("not-an-option"), $"{name} refuses an option it does not list");
 
-            // Every listed option at once, in-process and by the binary itself.
-            Assert.That(Load(descriptor, samples).Errors, Is.Empty, $"{name}: all options together");
+            // Every listed option at once, in-process and by the binary itself: on each base, all those it accepts alone.
+            foreach (var baseConfig in bases)
+            {
+                var together = new Dictionary<string, string>(baseConfig);
+                foreach (var (key, value) in samples)
+                    if (!baseConfig.ContainsKey(key) && Load(descriptor, new(baseConfig) { [key] = value }).Errors.Count == 0) together[key] = value;
+                Assert.That(together.Count, Is.GreaterThan(baseConfig.Count), $"{name}: options accepted on {string.Join(",", baseConfig.Values)}");
+                Assert.That(Load(descriptor, together).Errors, Is.Empty, $"{name}: all options together on {string.Join(",", baseConfig.Values)}");
+            }
             var validate = Cli("--validate", name);
-            foreach (var (key, value) in samples) validate.Config[key] = value;
+            foreach (var (key, value) in bases[0]) validate.Config[key] = value;
+            foreach (var (key, value) in samples)
+                if (!bases[0].ContainsKey(key) && Load(descriptor, new(bases[0]) { [key] = value }).Errors.Count == 0) validate.Config[key] = value;
             var (vexit, _, verr) = await LoggerProcess.RunToExitAsync(validate);
             Assert.That(vexit, Is.EqualTo(0), $"{name}: the binary's --validate accepts every listed option: {verr}");
         }
@@ -196,8 +206,31 @@ public sealed class CliTests
         return RunConfiguration.Load(descriptor, environment);
     }
 
-    private static void AssertAccepted(DriverDescriptor descriptor, Dictionary<string, string> config, string what) =>
-        Assert.That(Load(descriptor, config).Errors, Is.Empty, $"{what}: accepted by RunConfiguration");
+    /// <summary>
+    /// What a driver needs before its other options are valid, as alternatives: gelf requires an address, and Docker
+    /// lets its compression options be used only with UDP and its reconnection options only with TCP.
+    /// </summary>
+    private static List<Dictionary<string, string>> Bases(string driver) => driver switch
+    {
+        "gelf" =>
+        [
+            new() { ["gelf-address"] = "udp://127.0.0.1:12201" },
+            new() { ["gelf-address"] = "tcp://127.0.0.1:12201" },
+        ],
+        _ => [new()],
+    };
+
+    /// <summary>The option is accepted on top of at least one of the driver's bases.</summary>
+    private static void AssertAccepted(DriverDescriptor descriptor, List<Dictionary<string, string>> bases, Dictionary<string, string> config, string what)
+    {
+        var errors = bases.Select(b =>
+        {
+            var merged = new Dictionary<string, string>(b);
+            foreach (var (key, value) in config) merged[key] = value;
+            return Load(descriptor, merged).Errors;
+        }).ToList();
+        Assert.That(errors, Has.Some.Empty, $"{what}: accepted by RunConfiguration");
+    }
 
     /// <summary>A valid value for an option, from what the listing says about it.</summary>
     private static string Sample(OptionSpec spec) => spec.Type switch
