@@ -70,7 +70,7 @@ internal static class RunCommand
         var options = setup.Config.Options;
         var counters = setup.Counters;
         int maxLine = setup.Context.MaxLineSize;
-        long maxBuffer = options.Get(CommonOptions.MaxBufferSize);
+        long maxBuffer = setup.Config.Driver.QueueBound?.Invoke(options) ?? options.Get(CommonOptions.MaxBufferSize);
         var shutdownTimeout = (long)options.Get(CommonOptions.ShutdownTimeout).TotalMilliseconds;
         using var ring = new LogRing(maxBuffer, maxLine, options.Get(CommonOptions.Mode) == "blocking", options.Get(CommonOptions.DropNotice), counters);
         using var reader = new InputReader(setup.Inputs, ring, maxLine, counters, diagnostics);

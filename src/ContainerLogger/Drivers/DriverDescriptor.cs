@@ -6,7 +6,8 @@ namespace ContainerLogger.Drivers;
 public sealed class DriverDescriptor
 {
     public DriverDescriptor(string name, string description, string? defaultTag, IReadOnlyList<OptionSpec> options,
-        Func<DriverContext, LogDriver> create, Action<OptionValues, List<string>>? validate = null, bool ignoresUnknownOptions = false)
+        Func<DriverContext, LogDriver> create, Action<OptionValues, List<string>>? validate = null, bool ignoresUnknownOptions = false,
+        Func<OptionValues, long?>? queueBound = null)
     {
         Name = name;
         Description = description;
@@ -15,6 +16,7 @@ public sealed class DriverDescriptor
         Create = create;
         Validate = validate;
         IgnoresUnknownOptions = ignoresUnknownOptions;
+        QueueBound = queueBound;
         Options = [.. CommonOptions.For(defaultTag), .. options];
     }
 
@@ -29,6 +31,9 @@ public sealed class DriverDescriptor
     public Func<DriverContext, LogDriver> Create { get; }
     /// <summary>Checks between options (say, compress needs max-size); adds one message per problem.</summary>
     public Action<OptionValues, List<string>>? Validate { get; }
+    /// <summary>A driver option that replaces max-buffer-size as the queue's bound when set (fluentd-buffer-limit).</summary>
+    public Func<OptionValues, long?>? QueueBound { get; }
+
     /// <summary>Docker's `none` accepts any option; so does ours.</summary>
     public bool IgnoresUnknownOptions { get; }
 }

@@ -7,6 +7,7 @@ public static class DriverRegistry
     [
         ContainerLogger.Drivers.JsonFile.JsonFileDriver.Descriptor,
         ContainerLogger.Drivers.Syslog.SyslogDriver.Descriptor,
+        ContainerLogger.Drivers.Fluentd.FluentdDriver.Descriptor,
         ContainerLogger.Drivers.Gelf.GelfDriver.Descriptor,
         ContainerLogger.Drivers.None.NoneDriver.Descriptor,
     ];
