@@ -53,6 +53,8 @@ install_test_prereqs() {
   command -v node >/dev/null || missing+=(nodejs)
   command -v npm >/dev/null || missing+=(npm)
   command -v socat >/dev/null || missing+=(socat)
+  # fluentd end-to-end tests: the forward receiver decodes with Debian's python3-msgpack (not our msgpack code).
+  /usr/bin/python3 -c 'import msgpack' 2>/dev/null || missing+=(python3-msgpack)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
   local receiver="$ROOT/tests/ContainerLogger.Tests/Gelf/receiver"
   if [[ ! -f $receiver/node_modules/graygelf/server.js ]]; then

@@ -22,7 +22,7 @@ public static class FluentdOptions
         "if set, bounds the queue in bytes instead of max-buffer-size (at least 64k)", min: 64 * 1024);
 
     public static readonly Option<int> MaxRetries = new("fluentd-max-retries", "int", int.MaxValue, null,
-        "failed attempts in a row for one batch before it is dropped and counted; unset: retry forever",
+        "retries of a failing batch (after its first attempt) before it is dropped and counted; unset: retry forever",
         raw => ValueParsers.Int(raw, 0, int.MaxValue));
 
     public static readonly Option<TimeSpan> RetryWait = Options.Duration("fluentd-retry-wait", TimeSpan.FromSeconds(1), "1s",

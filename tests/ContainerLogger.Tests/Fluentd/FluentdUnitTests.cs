@@ -1,0 +1,239 @@
+using System.Text;
+using ContainerLogger.Config;
+using ContainerLogger.Drivers;
+using ContainerLogger.Drivers.Fluentd;
+using ContainerLogger.Tests.Support;
+
+namespace ContainerLogger.Tests.Fluentd;
+
+public class MsgPackTests
+{
+    private static string Hex(Func<byte[], int> write)
+    {
+        var buffer = new byte[80_000];
+        return Convert.ToHexString(buffer, 0, write(buffer)).ToLowerInvariant();
+    }
+
+    private static string Head(string hex, int bytes) => hex[..(2 * bytes)];
+
+    [TestCase(0, "a0")]
+    [TestCase(31, "bf")]
+    [TestCase(32, "d920")]
+    [TestCase(255, "d9ff")]
+    [TestCase(256, "da0100")]
+    [TestCase(65535, "daffff")]
+    [TestCase(65536, "db00010000")]
+    public void StrHeadersAtTheirBoundaries(int length, string expected)
+    {
+        var value = new byte[length];
+        string hex = Hex(b => MsgPack.Str(value, b));
+        Assert.That(Head(hex, expected.Length / 2), Is.EqualTo(expected));
+        Assert.That(hex.Length / 2, Is.EqualTo(expected.Length / 2 + length));
+    }
+
+    [TestCase(0, "80", "90")]
+    [TestCase(15, "8f", "9f")]
+    [TestCase(16, "de0010", "dc0010")]
+    [TestCase(65535, "deffff", "dcffff")]
+    [TestCase(65536, "df00010000", "dd00010000")]
+    public void MapAndArrayHeadersAtTheirBoundaries(int count, string map, string array)
+    {
+        Assert.That(Hex(b => MsgPack.MapHeader(count, b)), Is.EqualTo(map));
+        Assert.That(Hex(b => MsgPack.ArrayHeader(count, b)), Is.EqualTo(array));
+    }
+
+    [TestCase(0UL, "00")]
+    [TestCase(127UL, "7f")]
+    [TestCase(128UL, "cc80")]
+    [TestCase(255UL, "ccff")]
+    [TestCase(256UL, "cd0100")]
+    [TestCase(65535UL, "cdffff")]
+    [TestCase(65536UL, "ce00010000")]
+    [TestCase(4294967295UL, "ceffffffff")]
+    [TestCase(4294967296UL, "cf0000000100000000")]
+    public void UnsignedIntegersInTheirSmallestForm(ulong value, string expected) =>
+        Assert.That(Hex(b => MsgPack.UInt(value, b)), Is.EqualTo(expected));
+
+    [TestCase(0L, "00")]
+    [TestCase(127L, "7f")]
+    [TestCase(-1L, "ff")]
+    [TestCase(-32L, "e0")]
+    [TestCase(-33L, "d0df")]
+    [TestCase(128L, "d10080")]
+    [TestCase(1704164645L, "d265937d25")]
+    [TestCase(4294967296L, "d30000000100000000")]
+    public void SignedIntegersAsDockerSendsSeconds(long value, string expected) =>
+        Assert.That(Hex(b => MsgPack.Int(value, b)), Is.EqualTo(expected));
+
+    [Test]
+    public void EventTimeIsExtTypeZeroWithSecondsAndNanoseconds()
+    {
+        // docker-logdrivers.md 9.2: 2024-01-02T03:04:05.123456789Z (ticks keep 100 ns: ...1234567 → 123456700 ns).
+        long ticks = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).Ticks + 1234567;
+        Assert.That(Hex(b => MsgPack.EventTime(ticks, b)), Is.EqualTo("d70065937d25" + 123456700.ToString("x8")));
+    }
+
+    [Test]
+    public void Bin32HeaderCarriesTheLength() => Assert.That(Hex(b => MsgPack.Bin32Header(258, b)), Is.EqualTo("c600000102"));
+}
+
+public class FluentdEncoderTests
+{
+    private static readonly ContainerInfo Info = new() { ContainerId = new string('a', 64), ContainerName = "/web" };
+    private static readonly long Ticks = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).Ticks + 1234567;
+
+    private static string Encode(FluentdEncoder encoder, in LogRecord record)
+    {
+        var buffer = new byte[encoder.MaxEncodedLength(record.Line.Length)];
+        return Convert.ToHexString(buffer, 0, encoder.Encode(record, buffer)).ToLowerInvariant();
+    }
+
+    private static string Str(string s) => Convert.ToHexString(Encoding.UTF8.GetBytes(s)).ToLowerInvariant();
+
+    [Test]
+    public void EntryIsTimeThenDockersRecordWithIntegerSeconds()
+    {
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: false);
+        string hex = Encode(encoder, new LogRecord("hello"u8.ToArray(), LogStream.Stderr, Ticks));
+        Assert.That(hex, Is.EqualTo("92" + "d265937d25" + "84" +
+            "ac" + Str("container_id") + "d940" + Str(new string('a', 64)) +
+            "ae" + Str("container_name") + "a4" + Str("/web") +
+            "a6" + Str("source") + "a6" + Str("stderr") +
+            "a3" + Str("log") + "a5" + Str("hello")));
+    }
+
+    [Test]
+    public void AttributesCopyOverTheRecordAndPartialsAreStrings()
+    {
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string> { ["source"] = "app" }, subSecondPrecision: true);
+        var id = Encoding.ASCII.GetBytes(new string('f', 64));
+        string hex = Encode(encoder, new LogRecord("piece"u8.ToArray(), LogStream.Stdout, Ticks, RecordFlags.Partial, 2, id));
+        Assert.That(hex, Does.StartWith("92d700"));
+        Assert.That(hex[22..24], Is.EqualTo("88"), "container_id, container_name, source (the attribute), log and 4 partial fields");
+        Assert.That(hex, Does.Contain("a6" + Str("source") + "a3" + Str("app")));
+        Assert.That(hex, Does.Not.Contain(Str("stdout")));
+        Assert.That(hex, Does.EndWith("af" + Str("partial_message") + "a4" + Str("true") +
+            "aa" + Str("partial_id") + "d940" + Str(new string('f', 64)) +
+            "af" + Str("partial_ordinal") + "a1" + Str("2") +
+            "ac" + Str("partial_last") + "a5" + Str("false")));
+    }
+
+    [Test]
+    public void EmptyLinesAndInvalidUtf8AreSentAsTheyAre()
+    {
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
+        Assert.That(Encode(encoder, new LogRecord(default, LogStream.Stdout, Ticks)), Does.EndWith("a3" + Str("log") + "a0"));
+        Assert.That(Encode(encoder, new LogRecord(new byte[] { 0xff, 0x00 }, LogStream.Stdout, Ticks)), Does.EndWith("a3" + Str("log") + "a2ff00"));
+    }
+}
+
+public class AckReaderTests
+{
+    [Test]
+    public void ReadsTheAckOfACompleteMapAndWaitsForMore()
+    {
+        byte[] answer = [0x82, 0xa3, .. "ack"u8, 0xa4, .. "abcd"u8, 0xa4, .. "note"u8, 0xcd, 0x01, 0x00];
+        for (int cut = 0; cut < answer.Length; cut++)
+            Assert.That(AckReader.TryRead(answer.AsSpan(0, cut), out _), Is.False, $"{cut} bytes are not a whole answer");
+        Assert.That(AckReader.TryRead(answer, out var ack), Is.True);
+        Assert.That(ack, Is.EqualTo("abcd"));
+    }
+
+    [Test]
+    public void AcceptsABinAckAndReportsAMissingOne()
+    {
+        Assert.That(AckReader.TryRead([0x81, 0xa3, .. "ack"u8, 0xc4, 0x02, .. "id"u8], out var ack), Is.True);
+        Assert.That(ack, Is.EqualTo("id"));
+        Assert.That(AckReader.TryRead([0x80], out var none), Is.True);
+        Assert.That(none, Is.Null);
+    }
+
+    [TestCase(new byte[] { 0xc1 })]
+    [TestCase(new byte[] { 0x92, 0x01, 0x02 })]
+    [TestCase(new byte[] { 0x81, 0x01, 0x02 })]
+    [TestCase(new byte[] { 0x81, 0xa1, 0x61, 0x90 })]
+    public void GarbageIsAFailure(byte[] answer) =>
+        Assert.Throws<IOException>(() => AckReader.TryRead(answer, out _));
+}
+
+public class FluentdOptionsTests
+{
+    private static RunConfiguration Load(string config) => Env.LoadFor(FluentdDriver.Descriptor, config);
+
+    [TestCase("", "tcp://127.0.0.1:24224")]
+    [TestCase("fluentd", "tcp://fluentd:24224")]
+    [TestCase("fluentd:24225", "tcp://fluentd:24225")]
+    [TestCase(":24225", "tcp://127.0.0.1:24225")]
+    [TestCase("tls://fluentd", "tls://fluentd:24224")]
+    [TestCase("tcp://[::1]:24224", "tcp://[::1]:24224")]
+    [TestCase("unix:///run/fluentd.sock", "unix:///run/fluentd.sock")]
+    public void Addresses(string raw, string parsed) => Assert.That(FluentdAddress.Parse(raw).ToString(), Is.EqualTo(parsed));
+
+    [TestCase("udp://fluentd:24224", "unsupported scheme: 'udp'")]
+    [TestCase("unix://", "path is empty")]
+    [TestCase("tcp://fluentd:24224/x", "should not contain a path element")]
+    [TestCase("fluentd:65536", "invalid port")]
+    public void BadAddressesSayWhy(string raw, string cause) =>
+        Assert.That(Load(Env.Option("fluentd-address", raw)).Errors, Has.One.Contains($"invalid fluentd-address ({raw}): ").And.Contains(cause));
+
+    [Test]
+    public void DefaultsFollowTheContract()
+    {
+        var options = Load("{}").Options;
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Get(FluentdOptions.SubSecondPrecision), Is.True);
+            Assert.That(options.Get(FluentdOptions.RequestAck), Is.False);
+            Assert.That(options.Get(FluentdOptions.MaxRetries), Is.EqualTo(int.MaxValue));
+            Assert.That(options.Get(FluentdOptions.RetryWait), Is.EqualTo(TimeSpan.FromSeconds(1)));
+            Assert.That(FluentdOptions.QueueBound(options), Is.Null);
+        });
+    }
+
+    [Test]
+    public void BufferLimitBoundsTheQueueAndMustHoldTwoLines()
+    {
+        Assert.That(FluentdOptions.QueueBound(Load(Env.Option("fluentd-buffer-limit", "256k")).Options), Is.EqualTo(256 * 1024));
+        Assert.That(Load("{\"fluentd-buffer-limit\":\"64k\",\"max-line-size\":\"64k\"}").Errors, Has.One.Contains("fluentd-buffer-limit").And.Contains("131072"));
+    }
+
+    [TestCase("fluentd-async-reconnect-interval", "50ms", "between 100ms and 10s")]
+    [TestCase("fluentd-max-retries", "-1", "fluentd-max-retries")]
+    [TestCase("fluentd-retry-wait", "1", "fluentd-retry-wait")]
+    [TestCase("fluentd-write-timeout", "-1s", "fluentd-write-timeout")]
+    [TestCase("fluentd-sub-second-precision", "yes", "fluentd-sub-second-precision")]
+    public void BadValuesNameTheOption(string option, string value, string message) =>
+        Assert.That(Load(Env.Option(option, value)).Errors, Has.One.Contains(message));
+
+    [Test]
+    public void AMissingCaFileIsAConfigurationError() =>
+        Assert.That(Load("{\"fluentd-address\":\"tls://h:1\",\"fluentd-tls-ca-cert\":\"/nonexistent/ca.pem\"}").Errors,
+            Has.One.Contains("could not read CA certificate"));
+}
+
+public class FluentdDriverTests
+{
+    [Test]
+    public void ABatchIsDroppedAndCountedAfterMaxRetriesFailuresInARow()
+    {
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var config = Env.LoadFor(FluentdDriver.Descriptor, $"{{\"fluentd-address\":\"127.0.0.1:{closedPort}\",\"fluentd-max-retries\":\"2\"}}");
+        Assert.That(config.Errors, Is.Empty);
+        var counters = new ContainerLogger.Pipeline.Counters();
+        var diagnostics = new StringWriter();
+        using var driver = FluentdDriver.Descriptor.Create(config.CreateContext(new Diagnostics(diagnostics), counters));
+        Assert.That(driver.TryAdd(new LogRecord("lost"u8.ToArray(), LogStream.Stderr, DateTime.UtcNow.Ticks)), Is.True);
+        Assert.Throws<IOException>(driver.Flush);
+        Assert.Throws<IOException>(driver.Flush);
+        Assert.That(driver.PendingCount, Is.EqualTo(1), "kept for the retry");
+        driver.Flush();
+        Assert.That(driver.PendingCount, Is.Zero);
+        Assert.That(counters.DroppedLines(LogStream.Stderr), Is.EqualTo(1));
+        Assert.That(diagnostics.ToString(), Does.Contain("dropped a batch of 1 lines after 3 failed attempts"));
+    }
+}
