@@ -10,6 +10,8 @@ internal static class ReceiverCatalog
         ["json-file"] = () => new JsonFileReceiver(),
         ["syslog-tcp"] = () => new SyslogTcpReceiver(),
         ["syslog-udp"] = () => new SyslogUdpReceiver(),
+        ["fluentd"] = () => new FluentdReceiver(requestAck: false),
+        ["fluentd-ack"] = () => new FluentdReceiver(requestAck: true),
         ["gelf-udp"] = () => new GelfUdpReceiver("none"),
         ["gelf-udp-gzip"] = () => new GelfUdpReceiver("gzip"),
         ["gelf-tcp"] = () => new GelfTcpReceiver(),

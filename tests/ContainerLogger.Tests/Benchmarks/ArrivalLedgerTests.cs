@@ -116,4 +116,44 @@ public class ArrivalLedgerTests
         ledger.Record(GelfMessages.ShortMessage(GelfUdpReceiver.Decompress(whole!, new MemoryStream())));
         Assert.That(ledger.MissingRanges(stderr: false, 5), Is.EqualTo(new[] { "0-3" }));
     }
+
+    [Test]
+    public void FluentdReceiverCountsEachEventOnceHoweverTheBytesArriveAndAcksChunks()
+    {
+        var buffer = new byte[4096];
+        int n = 0;
+        var entries = new List<byte>();
+        for (int i = 0; i < 3; i++)
+        {
+            var entry = new byte[256];
+            int e = ContainerLogger.Drivers.Fluentd.MsgPack.ArrayHeader(2, entry);
+            e += ContainerLogger.Drivers.Fluentd.MsgPack.EventTime(DateTime.UtcNow.Ticks, entry.AsSpan(e));
+            e += ContainerLogger.Drivers.Fluentd.MsgPack.MapHeader(1, entry.AsSpan(e));
+            e += ContainerLogger.Drivers.Fluentd.MsgPack.Str("log"u8, entry.AsSpan(e));
+            var line = new byte[20];
+            LineSequence.Write(line, stderr: false, i, line.Length);
+            e += ContainerLogger.Drivers.Fluentd.MsgPack.Str(line.AsSpan(0, 19), entry.AsSpan(e));
+            entries.AddRange(entry.AsSpan(0, e).ToArray());
+        }
+        n += ContainerLogger.Drivers.Fluentd.MsgPack.ArrayHeader(3, buffer);
+        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("tag"u8, buffer.AsSpan(n));
+        n += ContainerLogger.Drivers.Fluentd.MsgPack.Bin32Header(entries.Count, buffer.AsSpan(n));
+        entries.CopyTo(buffer, n);
+        n += entries.Count;
+        n += ContainerLogger.Drivers.Fluentd.MsgPack.MapHeader(1, buffer.AsSpan(n));
+        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("chunk"u8, buffer.AsSpan(n));
+        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("abc"u8, buffer.AsSpan(n));
+        var message = buffer.AsSpan(0, n).ToArray();
+
+        for (int cut = 0; cut < message.Length; cut++)
+        {
+            var ledger = new ArrivalLedger(stdoutLines: 3, stderrLines: 0);
+            var acks = new List<string>();
+            Assert.That(FluentdReceiver.Consume(message.AsSpan(0, cut), ledger, acks.Add), Is.Zero, $"cut at {cut}");
+            Assert.That(FluentdReceiver.Consume(message, ledger, acks.Add), Is.EqualTo(message.Length));
+            Assert.That((ledger.Unique, ledger.Duplicates, ledger.Foreign), Is.EqualTo((3L, 0L, 0L)), $"cut at {cut}");
+            Assert.That(acks, Is.EqualTo(new[] { "abc" }));
+        }
+        Assert.That(FluentdReceiver.Ack("abc"), Is.EqualTo(new byte[] { 0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa3, (byte)'a', (byte)'b', (byte)'c' }));
+    }
 }
