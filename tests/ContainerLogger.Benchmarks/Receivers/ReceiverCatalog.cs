@@ -14,6 +14,7 @@ internal static class ReceiverCatalog
         ["fluentd-ack"] = () => new FluentdReceiver(requestAck: true),
         ["gelf-udp"] = () => new GelfUdpReceiver("none"),
         ["gelf-udp-gzip"] = () => new GelfUdpReceiver("gzip"),
+        ["gelf-udp-zlib"] = () => new GelfUdpReceiver("zlib"),
         ["gelf-tcp"] = () => new GelfTcpReceiver(),
     };
 }
