@@ -237,3 +237,71 @@ public class FluentdDriverTests
         Assert.That(diagnostics.ToString(), Does.Contain("dropped a batch of 1 lines after 3 failed attempts"));
     }
 }
+
+public class FluentdWireTests
+{
+    [Test]
+    public void ABatchIsOnePackedForwardMessageWhoseChunkIdSurvivesARetry()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var config = Env.LoadFor(FluentdDriver.Descriptor,
+            $"{{\"fluentd-address\":\"127.0.0.1:{port}\",\"fluentd-request-ack\":\"true\",\"tag\":\"web\",\"fluentd-read-timeout\":\"2s\"}}");
+        Assert.That(config.Errors, Is.Empty);
+        using var driver = FluentdDriver.Descriptor.Create(config.CreateContext(new Diagnostics(TextWriter.Null)));
+        driver.TryAdd(new LogRecord("one"u8.ToArray(), LogStream.Stdout, DateTime.UtcNow.Ticks));
+        driver.TryAdd(new LogRecord("two"u8.ToArray(), LogStream.Stderr, DateTime.UtcNow.Ticks));
+
+        string FlushAnswering(Func<string, byte[]> answer, out Exception? failure)
+        {
+            string chunk = "";
+            var server = Task.Run(() =>
+            {
+                using var connection = listener.AcceptSocket();
+                var buffer = new byte[4096];
+                int filled = 0;
+                while (true)
+                {
+                    filled += connection.Receive(buffer.AsSpan(filled));
+                    var text = Encoding.ASCII.GetString(buffer, 0, filled);
+                    int at = text.IndexOf("chunk", StringComparison.Ordinal);
+                    if (at >= 0 && filled >= at + 6 + 24) break;
+                }
+                var message = buffer.AsSpan(0, filled);
+                Assert.That(message[0], Is.EqualTo(0x93), "[tag, entries, options]");
+                Assert.That(message[1..5].ToArray(), Is.EqualTo(new byte[] { 0xa3, (byte)'w', (byte)'e', (byte)'b' }));
+                Assert.That(message[5], Is.EqualTo(0xc6), "entries as bin32 (PackedForward)");
+                int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(message[6..]);
+                var options = message[(10 + length)..];
+                Assert.That(options[..7].ToArray(), Is.EqualTo(new byte[] { 0x82, 0xa4, (byte)'s', (byte)'i', (byte)'z', (byte)'e', 0x02 }));
+                Assert.That(options[7..14].ToArray(), Is.EqualTo(new byte[] { 0xa5, (byte)'c', (byte)'h', (byte)'u', (byte)'n', (byte)'k', 0xb8 }));
+                chunk = Encoding.ASCII.GetString(options[14..38]);
+                connection.Send(answer(chunk));
+            });
+            failure = null;
+            try
+            {
+                driver.Flush();
+            }
+            catch (IOException e)
+            {
+                failure = e;
+            }
+            server.Wait(TimeSpan.FromSeconds(10));
+            return chunk;
+        }
+
+        string first = FlushAnswering(_ => [0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa5, .. "wrong"u8], out var failure);
+        Assert.That(failure?.Message, Does.Contain("not the chunk sent"));
+        Assert.That(driver.PendingCount, Is.EqualTo(2));
+        var id = Convert.FromBase64String(first);
+        Assert.That(id, Has.Length.EqualTo(16));
+        Assert.That(DateTimeOffset.FromUnixTimeSeconds(BitConverter.ToInt64(id, 0)), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
+
+        string second = FlushAnswering(chunk => [0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xb8, .. Encoding.ASCII.GetBytes(chunk)], out failure);
+        Assert.That(failure, Is.Null);
+        Assert.That(second, Is.EqualTo(first), "a batch sent again keeps its chunk id");
+        Assert.That(driver.PendingCount, Is.Zero);
+    }
+}

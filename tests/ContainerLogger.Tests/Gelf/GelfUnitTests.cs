@@ -198,3 +198,30 @@ public class GelfOptionsTests
         Assert.That(Errors("{\"gelf-address\":\"tls://h:1\",\"gelf-tls-ca-cert\":\"/nonexistent/ca.pem\"}"),
             Has.One.Contains("could not read CA certificate").And.Contains("/nonexistent/ca.pem"));
 }
+
+public class GelfDriverTests
+{
+    [Test]
+    public void AMessageBeyond128ChunksIsDroppedCountedAndReportedWhileTheRestIsSent()
+    {
+        using var server = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        server.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        server.ReceiveTimeout = 5000;
+        int port = ((System.Net.IPEndPoint)server.LocalEndPoint!).Port;
+        var config = Env.LoadFor(GelfDriver.Descriptor, $"{{\"gelf-address\":\"udp://127.0.0.1:{port}\",\"gelf-compression-type\":\"none\",\"max-line-size\":\"1m\",\"max-buffer-size\":\"4m\"}}");
+        Assert.That(config.Errors, Is.Empty);
+        var counters = new ContainerLogger.Pipeline.Counters();
+        var diagnostics = new StringWriter();
+        using var driver = GelfDriver.Descriptor.Create(config.CreateContext(new Diagnostics(diagnostics), counters));
+        var huge = new byte[1408 * 128 + 1];
+        Array.Fill(huge, (byte)'h');
+        driver.TryAdd(new LogRecord(huge, LogStream.Stderr, DateTime.UtcNow.Ticks));
+        driver.TryAdd(new LogRecord("small"u8.ToArray(), LogStream.Stdout, DateTime.UtcNow.Ticks));
+        driver.Flush();
+        Assert.That(counters.DroppedLines(LogStream.Stderr), Is.EqualTo(1));
+        Assert.That(diagnostics.ToString(), Does.Contain("chunks (at most 128)"));
+        var datagram = new byte[2048];
+        int length = server.Receive(datagram);
+        Assert.That(Encoding.UTF8.GetString(datagram, 0, length), Does.Contain("\"short_message\":\"small\""), "only the message that fits is sent");
+    }
+}
