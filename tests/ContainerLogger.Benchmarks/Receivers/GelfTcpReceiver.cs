@@ -1,7 +1,7 @@
 namespace ContainerLogger.Benchmarks.Receivers;
 
 /// <summary>GELF over tcp: NUL-delimited JSON messages on a 127.0.0.1 listener, counted by short_message.</summary>
-internal sealed class GelfTcpReceiver() : StreamReceiver((byte)0)
+internal sealed class GelfTcpReceiver() : DelimitedReceiver((byte)0)
 {
     public override string Name => "gelf/tcp";
     public override string Driver => "gelf";

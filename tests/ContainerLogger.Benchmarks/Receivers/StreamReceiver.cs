@@ -3,25 +3,23 @@ using System.Net.Sockets;
 
 namespace ContainerLogger.Benchmarks.Receivers;
 
-/// <summary>A listener on 127.0.0.1 reading delimited frames from each connection and counting each frame's message.</summary>
+/// <summary>A listener on 127.0.0.1 reading each connection on a thread of its own and counting what arrives.</summary>
 internal abstract class StreamReceiver : Receiver
 {
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly List<Thread> _threads = [];
-    private readonly byte _delimiter;
     private volatile bool _stopping;
 
-    protected StreamReceiver(byte delimiter)
+    protected StreamReceiver()
     {
-        _delimiter = delimiter;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(16);
     }
 
     protected int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
-    /// <summary>The message inside one frame (without its delimiter), where its sequence prefix starts.</summary>
-    protected abstract ReadOnlySpan<byte> Message(ReadOnlySpan<byte> frame);
+    /// <summary>Counts every whole message in <paramref name="data"/>, answering on <paramref name="connection"/> if the protocol does; returns the bytes consumed.</summary>
+    internal abstract int Consume(ReadOnlySpan<byte> data, ArrivalLedger ledger, Socket? connection);
 
     public override void Start(ArrivalLedger ledger)
     {
@@ -60,24 +58,11 @@ internal abstract class StreamReceiver : Receiver
                 int read = connection.Receive(buffer.AsSpan(filled));
                 if (read == 0) return;
                 filled += read;
-                int consumed = RecordFrames(buffer.AsSpan(0, filled), ledger);
+                int consumed = Consume(buffer.AsSpan(0, filled), ledger, connection);
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
                 if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
             }
-        }
-    }
-
-    /// <summary>Records every complete frame in <paramref name="data"/>; returns the bytes consumed.</summary>
-    internal int RecordFrames(ReadOnlySpan<byte> data, ArrivalLedger ledger)
-    {
-        int consumed = 0;
-        while (true)
-        {
-            int end = data[consumed..].IndexOf(_delimiter);
-            if (end < 0) return consumed;
-            ledger.Record(Message(data.Slice(consumed, end)));
-            consumed += end + 1;
         }
     }
 

@@ -1,7 +1,7 @@
 namespace ContainerLogger.Benchmarks.Receivers;
 
 /// <summary>syslog over tcp, rfc5424, newline framed: counts each line's message.</summary>
-internal sealed class SyslogTcpReceiver() : StreamReceiver((byte)'\n')
+internal sealed class SyslogTcpReceiver() : DelimitedReceiver((byte)'\n')
 {
     public override string Name => "syslog/tcp";
     public override string Driver => "syslog";

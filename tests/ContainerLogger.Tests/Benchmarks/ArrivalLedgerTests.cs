@@ -80,7 +80,7 @@ public class ArrivalLedgerTests
             "<14>1 2026-11-22T09:00:00Z host app 1 m - not one of ours\n" +
             "<14>1 2026-11-22T09:00:00Z host app 1 m - o00000000";
         using var receiver = new SyslogTcpReceiver();
-        int consumed = receiver.RecordFrames(Encoding.ASCII.GetBytes(frames), ledger);
+        int consumed = receiver.Consume(Encoding.ASCII.GetBytes(frames), ledger, connection: null);
         Assert.Multiple(() =>
         {
             Assert.That(consumed, Is.EqualTo(frames.LastIndexOf('\n') + 1));
@@ -145,14 +145,22 @@ public class ArrivalLedgerTests
         n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("abc"u8, buffer.AsSpan(n));
         var message = buffer.AsSpan(0, n).ToArray();
 
+        using var receiver = new FluentdReceiver(requestAck: true);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        client.Connect(listener.LocalEndpoint);
+        using var peer = listener.AcceptSocket();
+        client.ReceiveTimeout = 5000;
         for (int cut = 0; cut < message.Length; cut++)
         {
             var ledger = new ArrivalLedger(stdoutLines: 3, stderrLines: 0);
-            var acks = new List<string>();
-            Assert.That(FluentdReceiver.Consume(message.AsSpan(0, cut), ledger, acks.Add), Is.Zero, $"cut at {cut}");
-            Assert.That(FluentdReceiver.Consume(message, ledger, acks.Add), Is.EqualTo(message.Length));
+            Assert.That(receiver.Consume(message.AsSpan(0, cut), ledger, peer), Is.Zero, $"cut at {cut}");
+            Assert.That(receiver.Consume(message, ledger, peer), Is.EqualTo(message.Length));
             Assert.That((ledger.Unique, ledger.Duplicates, ledger.Foreign), Is.EqualTo((3L, 0L, 0L)), $"cut at {cut}");
-            Assert.That(acks, Is.EqualTo(new[] { "abc" }));
+            var ack = new byte[9];
+            Assert.That(client.Receive(ack), Is.EqualTo(9));
+            Assert.That(ack, Is.EqualTo(FluentdReceiver.Ack("abc")), "one ack, for the whole message");
         }
         Assert.That(FluentdReceiver.Ack("abc"), Is.EqualTo(new byte[] { 0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa3, (byte)'a', (byte)'b', (byte)'c' }));
     }
