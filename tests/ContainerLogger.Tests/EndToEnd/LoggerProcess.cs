@@ -91,6 +91,33 @@ public sealed class LoggerProcess : IAsyncDisposable
             Assert.Fail($"the published executable {BinaryPath} does not exist: run ./build.sh or set CONTAINERLOGGER_BIN");
     }
 
+    /// <summary>
+    /// Starts `containerlogger &lt;driver&gt;` with these log options and FIFOs in <paramref name="dir"/> on fds 3 and 4,
+    /// already opened for writing: what every driver's end-to-end tests begin with.
+    /// </summary>
+    public static async Task<LoggerProcess> StartDriverAsync(string driver, TempDir dir, IReadOnlyDictionary<string, string> options,
+        Action<LoggerStart>? configure = null)
+    {
+        var start = new LoggerStart();
+        start.Arguments.Clear();
+        start.Arguments.Add(driver);
+        foreach (var (key, value) in options) start.Config[key] = value;
+        configure?.Invoke(start);
+        start.InputFifos[3] = Fifo.Create(dir["stdout.fifo"]);
+        start.InputFifos[4] = Fifo.Create(dir["stderr.fifo"]);
+        var process = Start(start);
+        try
+        {
+            await process.OpenInputsAsync();
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        return process;
+    }
+
     /// <summary>Starts the logger. Its FIFO inputs must then be opened with <see cref="OpenInputsAsync"/> (or be open already).</summary>
     public static LoggerProcess Start(LoggerStart start)
     {

@@ -11,19 +11,8 @@ public class FluentdEndToEndTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private static async Task<LoggerProcess> StartSidecar(TempDir dir, Dictionary<string, string> options)
-    {
-        var start = new LoggerStart();
-        start.Arguments.Clear();
-        start.Arguments.Add("fluentd");
-        foreach (var (key, value) in options) start.Config[key] = value;
-        start.Environment["DOCKERLOG_LABELS"] = "{\"rack\":\"r1\"}";
-        start.InputFifos[3] = Fifo.Create(dir["stdout.fifo"]);
-        start.InputFifos[4] = Fifo.Create(dir["stderr.fifo"]);
-        var process = LoggerProcess.Start(start);
-        await process.OpenInputsAsync();
-        return process;
-    }
+    private static Task<LoggerProcess> StartSidecar(TempDir dir, Dictionary<string, string> options) =>
+        LoggerProcess.StartDriverAsync("fluentd", dir, options, start => start.Environment["DOCKERLOG_LABELS"] = "{\"rack\":\"r1\"}");
 
     private static string Log(JsonElement e) => e.GetProperty("record").GetProperty("log").GetString()!;
     private static string Source(JsonElement e) => e.GetProperty("record").GetProperty("source").GetString()!;
@@ -173,43 +162,20 @@ public class FluentdEndToEndTests
     {
         using var dir = new TempDir();
         using var receiver = ForwardReceiver.Start("tcp");
-        TestCertificates.Make(dir.Path);
-        int tlsPort;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        using var terminator = new TlsTerminator(dir.Path, int.Parse(receiver.Address));
+        await using var sidecar = await StartSidecar(dir, new()
         {
-            probe.Start();
-            tlsPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        using var terminator = Process.Start(new ProcessStartInfo("socat")
+            ["fluentd-address"] = $"tls://localhost:{terminator.Port}",
+            ["fluentd-tls-ca-cert"] = dir[ca],
+        });
+        sidecar.Input(3).Write("over tls\n");
+        if (delivers)
+            Assert.That(Log(receiver.WaitFor(1, Timeout).Single()), Is.EqualTo("over tls"));
+        else
         {
-            ArgumentList =
-            {
-                $"OPENSSL-LISTEN:{tlsPort},bind=127.0.0.1,reuseaddr,fork,cert={dir["server.pem"]},key={dir["server.key"]},verify=0",
-                $"TCP:127.0.0.1:{receiver.Address}",
-            },
-        })!;
-        try
-        {
-            await Task.Delay(300);
-            await using var sidecar = await StartSidecar(dir, new()
-            {
-                ["fluentd-address"] = $"tls://localhost:{tlsPort}",
-                ["fluentd-tls-ca-cert"] = dir[ca],
-            });
-            sidecar.Input(3).Write("over tls\n");
-            if (delivers)
-                Assert.That(Log(receiver.WaitFor(1, Timeout).Single()), Is.EqualTo("over tls"));
-            else
-            {
-                string stderr = await sidecar.WaitForStderrAsync(text => text.Contains("certificate"), Timeout);
-                Assert.That(stderr, Does.Contain("TLS server certificate rejected").And.Contain("fluentd-tls-ca-cert"));
-                Assert.That(receiver.Events, Is.Empty);
-            }
-        }
-        finally
-        {
-            terminator.Kill();
-            terminator.WaitForExit();
+            string stderr = await sidecar.WaitForStderrAsync(text => text.Contains("certificate"), Timeout);
+            Assert.That(stderr, Does.Contain("TLS server certificate rejected").And.Contain("fluentd-tls-ca-cert"));
+            Assert.That(receiver.Events, Is.Empty);
         }
     }
 }

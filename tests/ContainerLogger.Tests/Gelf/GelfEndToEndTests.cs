@@ -11,19 +11,8 @@ public class GelfEndToEndTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private static async Task<LoggerProcess> StartSidecar(TempDir dir, Dictionary<string, string> options)
-    {
-        var start = new LoggerStart();
-        start.Arguments.Clear();
-        start.Arguments.Add("gelf");
-        foreach (var (key, value) in options) start.Config[key] = value;
-        start.Environment["DOCKERLOG_IMAGENAME"] = "nginx:latest";
-        start.InputFifos[3] = Fifo.Create(dir["stdout.fifo"]);
-        start.InputFifos[4] = Fifo.Create(dir["stderr.fifo"]);
-        var process = LoggerProcess.Start(start);
-        await process.OpenInputsAsync();
-        return process;
-    }
+    private static Task<LoggerProcess> StartSidecar(TempDir dir, Dictionary<string, string> options) =>
+        LoggerProcess.StartDriverAsync("gelf", dir, options, start => start.Environment["DOCKERLOG_IMAGENAME"] = "nginx:latest");
 
     private static JsonElement ByMessage(IEnumerable<JsonElement> messages, string text) =>
         messages.Single(m => m.GetProperty("short_message").GetString() == text);
@@ -114,65 +103,22 @@ public class GelfEndToEndTests
     {
         using var server = GelfServer.Start("tcp");
         using var dir = new TempDir();
-        TestCertificates.Make(dir.Path);
-        int tlsPort;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        using var terminator = new TlsTerminator(dir.Path, server.Port);
+        await using var sidecar = await StartSidecar(dir, new()
         {
-            probe.Start();
-            tlsPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            ["gelf-address"] = $"tls://localhost:{terminator.Port}",
+            ["gelf-tls-ca-cert"] = dir[ca],
+        });
+        sidecar.Input(3).Write("over tls\n");
+        if (delivers)
+        {
+            Assert.That(server.WaitFor(1, Timeout).Single().GetProperty("short_message").GetString(), Is.EqualTo("over tls"));
         }
-        using var terminator = Process.Start(new ProcessStartInfo("socat")
+        else
         {
-            ArgumentList =
-            {
-                $"OPENSSL-LISTEN:{tlsPort},bind=127.0.0.1,reuseaddr,fork,cert={dir["server.pem"]},key={dir["server.key"]},verify=0",
-                $"TCP:127.0.0.1:{server.Port}",
-            },
-            RedirectStandardError = true,
-        })!;
-        try
-        {
-            await WaitForListener(tlsPort);
-            await using var sidecar = await StartSidecar(dir, new()
-            {
-                ["gelf-address"] = $"tls://localhost:{tlsPort}",
-                ["gelf-tls-ca-cert"] = dir[ca],
-            });
-            sidecar.Input(3).Write("over tls\n");
-            if (delivers)
-            {
-                Assert.That(server.WaitFor(1, Timeout).Single().GetProperty("short_message").GetString(), Is.EqualTo("over tls"));
-            }
-            else
-            {
-                string stderr = await sidecar.WaitForStderrAsync(text => text.Contains("certificate"), Timeout);
-                Assert.That(stderr, Does.Contain("TLS server certificate rejected").And.Contain("gelf-tls-ca-cert"));
-                Assert.That(server.Messages, Is.Empty);
-            }
+            string stderr = await sidecar.WaitForStderrAsync(text => text.Contains("certificate"), Timeout);
+            Assert.That(stderr, Does.Contain("TLS server certificate rejected").And.Contain("gelf-tls-ca-cert"));
+            Assert.That(server.Messages, Is.Empty);
         }
-        finally
-        {
-            terminator.Kill();
-            terminator.WaitForExit();
-        }
-    }
-
-    private static async Task WaitForListener(int port)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            try
-            {
-                using var client = new System.Net.Sockets.TcpClient();
-                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        Assert.Fail($"socat did not listen on {port} within 10 s");
     }
 }

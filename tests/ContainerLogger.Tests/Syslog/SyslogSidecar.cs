@@ -25,25 +25,15 @@ internal sealed class SyslogSidecar : IAsyncDisposable
     public static async Task<SyslogSidecar> StartAsync(IReadOnlyDictionary<string, string> options)
     {
         var dir = new TempDir();
-        var start = new LoggerStart();
-        start.Arguments.Clear();
-        start.Arguments.Add("syslog");
-        foreach (var (key, value) in options) start.Config[key] = value;
-        start.Environment["TZ"] = "UTC";
-        start.InputFifos[3] = Fifo.Create(dir["stdout.fifo"]);
-        start.InputFifos[4] = Fifo.Create(dir["stderr.fifo"]);
-        var process = LoggerProcess.Start(start);
-        var sidecar = new SyslogSidecar(dir, process);
         try
         {
-            await process.OpenInputsAsync();
+            return new SyslogSidecar(dir, await LoggerProcess.StartDriverAsync("syslog", dir, options, start => start.Environment["TZ"] = "UTC"));
         }
         catch
         {
-            await sidecar.DisposeAsync();
+            dir.Dispose();
             throw;
         }
-        return sidecar;
     }
 
     public void WriteStdout(string text) => Process.Input(3).Write(text);
