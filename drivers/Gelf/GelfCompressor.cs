@@ -1,25 +1,11 @@
-using System.IO.Compression;
-
 namespace ContainerLogger.Drivers.Gelf;
 
-/// <summary>
-/// gzip, zlib or no compression of one UDP message into a reused buffer. .NET offers no reset of a deflate
-/// stream, so each message costs a GZipStream/ZLibStream (a few hundred bytes of managed objects and zlib's own
-/// state), as Go's gzip.NewWriter per message costs Docker.
-/// </summary>
-public sealed class GelfCompressor(string type, int level)
+/// <summary>gzip, zlib or no compression of one UDP message, into a buffer reused from message to message.</summary>
+public sealed class GelfCompressor(string type, int level) : IDisposable
 {
-    private readonly MemoryStream _output = new(4096);
-    private readonly ZLibCompressionOptions _options = new() { CompressionLevel = level };
+    private readonly ZlibDeflater? _deflater = type == "none" ? null : new ZlibDeflater(gzip: type == "gzip", level);
 
-    public ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> json)
-    {
-        if (type == "none") return json;
-        _output.SetLength(0);
-        using (Stream compressor = type == "gzip"
-                   ? new GZipStream(_output, _options, leaveOpen: true)
-                   : new ZLibStream(_output, _options, leaveOpen: true))
-            compressor.Write(json);
-        return _output.GetBuffer().AsSpan(0, (int)_output.Length);
-    }
+    public ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> json) => _deflater is null ? json : _deflater.Compress(json);
+
+    public void Dispose() => _deflater?.Dispose();
 }

@@ -167,5 +167,9 @@ public sealed class GelfDriver : LogDriver
     /// <summary>SIGHUP: reconnect (and re-resolve) before the next batch.</summary>
     public override void Reopen() => Disconnect();
 
-    public override void Dispose() => Disconnect();
+    public override void Dispose()
+    {
+        Disconnect();
+        _compressor.Dispose();
+    }
 }

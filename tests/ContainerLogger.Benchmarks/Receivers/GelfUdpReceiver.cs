@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
 
@@ -42,7 +41,7 @@ internal sealed class GelfUdpReceiver : Receiver
     private void Read(ArrivalLedger ledger)
     {
         var datagram = new byte[65536];
-        var decompressed = new MemoryStream();
+        using var inflater = new ZlibInflater();
         while (!_stopping)
         {
             int read;
@@ -55,7 +54,7 @@ internal sealed class GelfUdpReceiver : Receiver
                 continue;
             }
             var payload = Reassemble(datagram.AsSpan(0, read));
-            if (payload is not null) ledger.Record(GelfMessages.ShortMessage(Decompress(payload, decompressed)));
+            if (payload is not null) ledger.Record(GelfMessages.ShortMessage(Decompress(payload, inflater)));
         }
     }
 
@@ -73,16 +72,8 @@ internal sealed class GelfUdpReceiver : Receiver
         return parts.SelectMany(p => p!).ToArray();
     }
 
-    internal static ReadOnlySpan<byte> Decompress(byte[] payload, MemoryStream output)
-    {
-        if (payload.Length < 2 || (payload[0] != 0x1f && payload[0] != 0x78)) return payload;
-        output.SetLength(0);
-        using (Stream input = payload[0] == 0x1f
-                   ? new GZipStream(new MemoryStream(payload), CompressionMode.Decompress)
-                   : new ZLibStream(new MemoryStream(payload), CompressionMode.Decompress))
-            input.CopyTo(output);
-        return output.GetBuffer().AsSpan(0, (int)output.Length);
-    }
+    internal static ReadOnlySpan<byte> Decompress(byte[] payload, ZlibInflater inflater) =>
+        payload.Length < 2 || (payload[0] != 0x1f && payload[0] != 0x78) ? payload : inflater.Inflate(payload);
 
     public override void Dispose()
     {

@@ -113,7 +113,8 @@ public class ArrivalLedgerTests
         var whole = receiver.Reassemble(chunks[1]);
         Assert.That(whole, Is.EqualTo(payload));
         var ledger = new ArrivalLedger(stdoutLines: 5, stderrLines: 0);
-        ledger.Record(GelfMessages.ShortMessage(GelfUdpReceiver.Decompress(whole!, new MemoryStream())));
+        using var inflater = new ZlibInflater();
+        ledger.Record(GelfMessages.ShortMessage(GelfUdpReceiver.Decompress(whole!, inflater)));
         Assert.That(ledger.MissingRanges(stderr: false, 5), Is.EqualTo(new[] { "0-3" }));
     }
 

@@ -136,7 +136,8 @@ public class GelfCompressorTests
     [Test]
     public void GzipAndZlibDecompressToTheJson()
     {
-        var gzip = new GelfCompressor("gzip", 1).Compress(Json).ToArray();
+        using var gzipCompressor = new GelfCompressor("gzip", 1);
+        var gzip = gzipCompressor.Compress(Json).ToArray();
         Assert.That(gzip[..2], Is.EqualTo(new byte[] { 0x1f, 0x8b }));
         using (var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress))
         using (var output = new MemoryStream())
@@ -144,7 +145,9 @@ public class GelfCompressorTests
             input.CopyTo(output);
             Assert.That(output.ToArray(), Is.EqualTo(Json));
         }
-        var zlib = new GelfCompressor("zlib", 9).Compress(Json).ToArray();
+        using var zlibCompressor = new GelfCompressor("zlib", 9);
+        var zlib = zlibCompressor.Compress(Json).ToArray();
+        Assert.That(zlibCompressor.Compress(Json).ToArray(), Is.EqualTo(zlib), "a reset stream compresses the same message the same way");
         Assert.That(zlib[0], Is.EqualTo(0x78));
         using (var input = new ZLibStream(new MemoryStream(zlib), CompressionMode.Decompress))
         using (var output = new MemoryStream())
@@ -152,7 +155,8 @@ public class GelfCompressorTests
             input.CopyTo(output);
             Assert.That(output.ToArray(), Is.EqualTo(Json));
         }
-        Assert.That(new GelfCompressor("none", 1).Compress(Json).ToArray(), Is.EqualTo(Json));
+        using var none = new GelfCompressor("none", 1);
+        Assert.That(none.Compress(Json).ToArray(), Is.EqualTo(Json));
     }
 }
 
