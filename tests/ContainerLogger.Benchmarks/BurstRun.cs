@@ -4,7 +4,7 @@ using ContainerLogger.Benchmarks.Receivers;
 namespace ContainerLogger.Benchmarks;
 
 /// <summary>One measured burst: the workload through the logger into a receiver.</summary>
-internal sealed record BurstResult(string Receiver, string Mode, long Sent, long Received, long Duplicates, long Foreign,
+internal sealed record BurstResult(string Receiver, bool Lossless, string Mode, long Sent, long Received, long Duplicates, long Foreign,
     double LinesPerSecond, double CpuSecondsPerMillion, long PeakRssKiB, int ExitCode, IReadOnlyList<string> Missing)
 {
     public static BurstResult Measure(string logger, Func<Receiver> makeReceiver, Workload workload, string mode, TimeSpan stallLimit)
@@ -26,7 +26,7 @@ internal sealed record BurstResult(string Receiver, string Mode, long Sent, long
         double seconds = Stopwatch.GetElapsedTime(begin, Math.Max(last, begin)).TotalSeconds;
         var missing = ledger.MissingRanges(stderr: false, 5).Select(r => "stdout " + r)
             .Concat(ledger.MissingRanges(stderr: true, 5).Select(r => "stderr " + r)).ToList();
-        return new BurstResult(receiver.Name, mode, workload.Lines, received, ledger.Duplicates, ledger.Foreign,
+        return new BurstResult(receiver.Name, receiver.Lossless, mode, workload.Lines, received, ledger.Duplicates, ledger.Foreign,
             seconds > 0 ? received / seconds : 0,
             (double)stats.CpuTicks / ProcessStats.TicksPerSecond / Math.Max(1, received) * 1_000_000,
             stats.PeakRssKiB, exit, missing);

@@ -50,6 +50,8 @@ root.SetAction(parsed =>
     }
     Console.Write(Report.Markdown(command, bursts, idles));
     Report.WriteJson(parsed.GetValue(output)!, command, bursts, idles);
-    return bursts.All(b => b.Received == b.Sent && b.Duplicates == 0) || parsed.GetValue(mode) == "non-blocking" ? 0 : 1;
+    // A lost line fails the run only where nothing may be lost: blocking mode over a file or a stream.
+    bool failed = bursts.Any(b => b.Duplicates > 0 || b.ExitCode != 0 || (b.Lossless && parsed.GetValue(mode) == "blocking" && b.Received != b.Sent));
+    return failed ? 1 : 0;
 });
 return root.Parse(args).Invoke();

@@ -25,6 +25,7 @@ internal sealed class GelfUdpReceiver : Receiver
     }
 
     public override string Name => $"gelf/udp {_compression}";
+    public override bool Lossless => false;
     public override string Driver => "gelf";
     public override IReadOnlyDictionary<string, string> LogOptions => new Dictionary<string, string>
     {

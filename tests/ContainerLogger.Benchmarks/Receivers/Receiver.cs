@@ -9,6 +9,9 @@ internal abstract class Receiver : IDisposable
     /// <summary>The driver argument given to the logger.</summary>
     public abstract string Driver { get; }
 
+    /// <summary>Whether every line must arrive in blocking mode: UDP has no flow control, so datagrams may be dropped by the kernel.</summary>
+    public virtual bool Lossless => true;
+
     /// <summary>Driver options pointing the logger at this receiver (DOCKERLOG_CONFIG, before common options are added).</summary>
     public abstract IReadOnlyDictionary<string, string> LogOptions { get; }
 

@@ -21,6 +21,7 @@ internal sealed class SyslogUdpReceiver : Receiver
     }
 
     public override string Name => "syslog/udp";
+    public override bool Lossless => false;
     public override string Driver => "syslog";
     public override IReadOnlyDictionary<string, string> LogOptions => new Dictionary<string, string>
     {
