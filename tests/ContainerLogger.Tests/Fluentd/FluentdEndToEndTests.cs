@@ -130,23 +130,31 @@ public class FluentdEndToEndTests
         Assert.That(sidecar.Summary().Undelivered, Is.Zero);
     }
 
-    [TestCase("garbage")]
-    [TestCase("noack")]
-    public async Task AReceiverThatNeverAcksProperlyNeitherHangsNorCrashesTheSidecar(string behaviour)
+    [TestCase("garbage", false)]
+    [TestCase("noack", false)]
+    [TestCase("garbage", true)]
+    [TestCase("noack", true)]
+    public async Task AReceiverThatNeverAcksProperlyNeitherHangsNorCrashesTheSidecar(string behaviour, bool tls)
     {
         using var dir = new TempDir();
         using var receiver = ForwardReceiver.Start("tcp", behaviour: behaviour);
-        await using var sidecar = await StartSidecar(dir, new()
+        using var terminator = tls ? new TlsTerminator(dir.Path, int.Parse(receiver.Address)) : null;
+        var options = new Dictionary<string, string>
         {
-            ["fluentd-address"] = $"127.0.0.1:{receiver.Address}",
+            ["fluentd-address"] = tls ? $"tls://localhost:{terminator!.Port}" : $"127.0.0.1:{receiver.Address}",
             ["fluentd-request-ack"] = "true",
             ["fluentd-read-timeout"] = "300ms",
             ["fluentd-retry-wait"] = "100ms",
             ["shutdown-timeout"] = "2s",
-        });
+        };
+        if (tls) options["fluentd-tls-ca-cert"] = dir["ca.pem"];
+        await using var sidecar = await StartSidecar(dir, options);
         await sidecar.WaitForSignalHandlersAsync();
+        var waiting = Stopwatch.StartNew();
         sidecar.Input(3).Write("never acknowledged\n");
-        await sidecar.WaitForStderrAsync(text => text.Contains("retry 3"), Timeout);
+        // fluentd-read-timeout bounds each wait for an ack, over TLS too: three attempts take about a second, not 3 x 10 s.
+        await sidecar.WaitForStderrAsync(text => text.Contains("retry 3"), TimeSpan.FromSeconds(8));
+        Assert.That(waiting.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)));
         Assert.That(sidecar.HasExited, Is.False);
         var clock = Stopwatch.StartNew();
         sidecar.Signal(15);
