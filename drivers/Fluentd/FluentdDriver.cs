@@ -12,7 +12,7 @@ namespace ContainerLogger.Drivers.Fluentd;
 /// The forward protocol to fluentd or Fluent Bit: each batch is one PackedForward message [tag, entries, {size,
 /// chunk}]. With fluentd-request-ack the batch stays queued until its chunk id comes back, and a batch sent again
 /// keeps its id, so fluentd can drop the duplicate. A failed batch is sent whole on the next connection; after
-/// fluentd-max-retries failures in a row it is dropped and counted. Names are resolved on every connection.
+/// fluentd-max-retries failed attempts in a row it is dropped and counted. Names are resolved on every connection.
 /// </summary>
 public sealed class FluentdDriver : LogDriver
 {
@@ -83,7 +83,7 @@ public sealed class FluentdDriver : LogDriver
         {
             var e = Cause(failure);
             Disconnect();
-            if (++_failures > _maxRetries)
+            if (++_failures >= _maxRetries)
             {
                 DropBatch(e);
                 return;
