@@ -164,6 +164,35 @@ public class FluentdEndToEndTests
         Assert.That(string.Join("\n", sidecar.StderrLines), Does.Contain(behaviour == "garbage" ? "not an ack" : "no answer within"));
     }
 
+    [TestCase(null, 0, 0)]
+    [TestCase("64k", 3_000, 4_700)]
+    public async Task FluentdBufferLimitBoundsTheQueueInBytes(string? bufferLimit, int minDropped, int maxDropped)
+    {
+        using var dir = new TempDir();
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var options = new Dictionary<string, string>
+        {
+            ["fluentd-address"] = $"127.0.0.1:{closedPort}",
+            ["shutdown-timeout"] = "300ms",
+        };
+        if (bufferLimit is not null) options["fluentd-buffer-limit"] = bufferLimit;
+        await using var sidecar = await StartSidecar(dir, options);
+        // 5,000 lines of 100 bytes: about 600 KB queued with their headers, within max-buffer-size (1m) but
+        // ten times a 64k fluentd-buffer-limit. fluentd is down, so the non-blocking queue drops its oldest lines.
+        sidecar.Input(3).Write(string.Concat(Enumerable.Range(0, 5_000).Select(i => $"{i,99}\n")));
+        sidecar.CloseInputs();
+        Assert.That(await sidecar.WaitForExitAsync(Timeout), Is.Zero, sidecar.Describe());
+        var summary = sidecar.Summary();
+        Assert.That(summary.Delivered, Is.Zero);
+        Assert.That(summary.DroppedLines("stdout"), Is.InRange(minDropped, maxDropped), summary.Text);
+        Assert.That(summary.DroppedLines("stdout") + summary.Undelivered, Is.GreaterThanOrEqualTo(5_000), summary.Text);
+    }
+
     [TestCase("ca.pem", true)]
     [TestCase("wrong-ca.pem", false)]
     public async Task TlsDeliversOnlyWithTheRightCa(string ca, bool delivers)
