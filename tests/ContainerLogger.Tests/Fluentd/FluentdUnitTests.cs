@@ -237,6 +237,16 @@ public class FluentdDriverTests
         Assert.That(diagnostics.ToString(), Does.Contain("dropped a batch of 1 lines after 2 failed attempts"));
     }
 
+    [TestCase("{}", 1000)]
+    [TestCase("{\"fluentd-retry-wait\":\"250ms\"}", 250)]
+    public void RetryWaitIsTheSendersFirstBackoffStep(string config, int milliseconds)
+    {
+        var loaded = Env.LoadFor(FluentdDriver.Descriptor, config);
+        Assert.That(loaded.Errors, Is.Empty);
+        using var driver = FluentdDriver.Descriptor.Create(loaded.CreateContext(new Diagnostics(TextWriter.Null)));
+        Assert.That(driver.FirstRetryDelay, Is.EqualTo(TimeSpan.FromMilliseconds(milliseconds)));
+    }
+
     [TestCase("1", 1)]
     [TestCase("2147483647", int.MaxValue)]
     [TestCase("0", 13)]
