@@ -12,7 +12,7 @@ namespace ContainerLogger.Drivers.Fluentd;
 /// The forward protocol to fluentd or Fluent Bit: each batch is one PackedForward message [tag, entries, {size,
 /// chunk}]. With fluentd-request-ack the batch stays queued until its chunk id comes back, and a batch sent again
 /// keeps its id, so fluentd can drop the duplicate. A failed batch is sent whole on the next connection; after
-/// fluentd-max-retries failures in a row it is dropped and counted. Names are resolved on every connection.
+/// fluentd-max-retries failed attempts in a row it is dropped and counted. Names are resolved on every connection.
 /// </summary>
 public sealed class FluentdDriver : LogDriver
 {
@@ -79,10 +79,11 @@ public sealed class FluentdDriver : LogDriver
             _chunk = null;
             _batch.Clear();
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
+        catch (Exception failure) when (failure is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
         {
+            var e = Cause(failure);
             Disconnect();
-            if (++_failures > _maxRetries)
+            if (++_failures >= _maxRetries)
             {
                 DropBatch(e);
                 return;
@@ -115,7 +116,9 @@ public sealed class FluentdDriver : LogDriver
             m += Encoding.ASCII.GetBytes(_chunk, options[m..]);
         }
         var socket = _socket ??= Connect();
-        if (_tls is not null) _tlsStream ??= _tls.Authenticate(socket, _address.Host, _writeTimeout);
+        // The TLS stream's reads are the handshake's and the acks': fluentd-read-timeout bounds them (writes are
+        // bounded by the socket's send timeout, fluentd-write-timeout).
+        if (_tls is not null) _tlsStream ??= _tls.Authenticate(socket, _address.Host, _readTimeout);
         WriteAll(prefix[..n]);
         WriteAll(entries);
         WriteAll(options[..m]);
@@ -145,6 +148,16 @@ public sealed class FluentdDriver : LogDriver
             if (ack != _chunk) throw new IOException($"fluentd acknowledged \"{ack}\", not the chunk sent (\"{_chunk}\")");
             return;
         }
+    }
+
+    /// <summary>
+    /// SslStream wraps the socket's own failure in an IOException whose text, in a trimmed build, is a resource key
+    /// ("net_io_read"): the inner timeout or socket error says what happened.
+    /// </summary>
+    private static Exception Cause(Exception e)
+    {
+        while (e is IOException { InnerException: (IOException or SocketException or TimeoutException) and var inner }) e = inner;
+        return e;
     }
 
     private void DropBatch(Exception cause)

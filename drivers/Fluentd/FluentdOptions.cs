@@ -21,9 +21,12 @@ public static class FluentdOptions
     public static readonly Option<long> BufferLimit = Options.Size("fluentd-buffer-limit", 0, null,
         "if set, bounds the queue in bytes instead of max-buffer-size (at least 64k)", min: 64 * 1024);
 
+    /// <summary>Docker's library takes 0 to mean its default of 13 attempts.</summary>
+    internal const int ZeroMaxRetries = 13;
+
     public static readonly Option<int> MaxRetries = new("fluentd-max-retries", "int", int.MaxValue, null,
-        "retries of a failing batch (after its first attempt) before it is dropped and counted; unset: retry forever",
-        raw => ValueParsers.Int(raw, 0, int.MaxValue));
+        "failed attempts in a row after which a batch is dropped and counted (0 means 13, as Docker); unset: retry forever",
+        raw => ValueParsers.Int(raw, 0, int.MaxValue) is var attempts and > 0 ? attempts : ZeroMaxRetries);
 
     public static readonly Option<TimeSpan> RetryWait = Options.Duration("fluentd-retry-wait", TimeSpan.FromSeconds(1), "1s",
         "the wait after a failed attempt (jittered; shorter waits double up to 1s)");

@@ -130,23 +130,31 @@ public class FluentdEndToEndTests
         Assert.That(sidecar.Summary().Undelivered, Is.Zero);
     }
 
-    [TestCase("garbage")]
-    [TestCase("noack")]
-    public async Task AReceiverThatNeverAcksProperlyNeitherHangsNorCrashesTheSidecar(string behaviour)
+    [TestCase("garbage", false)]
+    [TestCase("noack", false)]
+    [TestCase("garbage", true)]
+    [TestCase("noack", true)]
+    public async Task AReceiverThatNeverAcksProperlyNeitherHangsNorCrashesTheSidecar(string behaviour, bool tls)
     {
         using var dir = new TempDir();
         using var receiver = ForwardReceiver.Start("tcp", behaviour: behaviour);
-        await using var sidecar = await StartSidecar(dir, new()
+        using var terminator = tls ? new TlsTerminator(dir.Path, int.Parse(receiver.Address)) : null;
+        var options = new Dictionary<string, string>
         {
-            ["fluentd-address"] = $"127.0.0.1:{receiver.Address}",
+            ["fluentd-address"] = tls ? $"tls://localhost:{terminator!.Port}" : $"127.0.0.1:{receiver.Address}",
             ["fluentd-request-ack"] = "true",
             ["fluentd-read-timeout"] = "300ms",
             ["fluentd-retry-wait"] = "100ms",
             ["shutdown-timeout"] = "2s",
-        });
+        };
+        if (tls) options["fluentd-tls-ca-cert"] = dir["ca.pem"];
+        await using var sidecar = await StartSidecar(dir, options);
         await sidecar.WaitForSignalHandlersAsync();
+        var waiting = Stopwatch.StartNew();
         sidecar.Input(3).Write("never acknowledged\n");
-        await sidecar.WaitForStderrAsync(text => text.Contains("retry 3"), Timeout);
+        // fluentd-read-timeout bounds each wait for an ack, over TLS too: three attempts take about a second, not 3 x 10 s.
+        await sidecar.WaitForStderrAsync(text => text.Contains("retry 3"), TimeSpan.FromSeconds(8));
+        Assert.That(waiting.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)));
         Assert.That(sidecar.HasExited, Is.False);
         var clock = Stopwatch.StartNew();
         sidecar.Signal(15);
@@ -154,6 +162,35 @@ public class FluentdEndToEndTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "SIGTERM exits within shutdown-timeout");
         Assert.That(sidecar.Summary().Undelivered, Is.EqualTo(1));
         Assert.That(string.Join("\n", sidecar.StderrLines), Does.Contain(behaviour == "garbage" ? "not an ack" : "no answer within"));
+    }
+
+    [TestCase(null, 0, 0)]
+    [TestCase("64k", 3_000, 4_700)]
+    public async Task FluentdBufferLimitBoundsTheQueueInBytes(string? bufferLimit, int minDropped, int maxDropped)
+    {
+        using var dir = new TempDir();
+        int closedPort;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        var options = new Dictionary<string, string>
+        {
+            ["fluentd-address"] = $"127.0.0.1:{closedPort}",
+            ["shutdown-timeout"] = "300ms",
+        };
+        if (bufferLimit is not null) options["fluentd-buffer-limit"] = bufferLimit;
+        await using var sidecar = await StartSidecar(dir, options);
+        // 5,000 lines of 100 bytes: about 600 KB queued with their headers, within max-buffer-size (1m) but
+        // ten times a 64k fluentd-buffer-limit. fluentd is down, so the non-blocking queue drops its oldest lines.
+        sidecar.Input(3).Write(string.Concat(Enumerable.Range(0, 5_000).Select(i => $"{i,99}\n")));
+        sidecar.CloseInputs();
+        Assert.That(await sidecar.WaitForExitAsync(Timeout), Is.Zero, sidecar.Describe());
+        var summary = sidecar.Summary();
+        Assert.That(summary.Delivered, Is.Zero);
+        Assert.That(summary.DroppedLines("stdout"), Is.InRange(minDropped, maxDropped), summary.Text);
+        Assert.That(summary.DroppedLines("stdout") + summary.Undelivered, Is.GreaterThanOrEqualTo(5_000), summary.Text);
     }
 
     [TestCase("ca.pem", true)]

@@ -229,13 +229,29 @@ public class FluentdDriverTests
         using var driver = FluentdDriver.Descriptor.Create(config.CreateContext(new Diagnostics(diagnostics), counters));
         Assert.That(driver.TryAdd(new LogRecord("lost"u8.ToArray(), LogStream.Stderr, DateTime.UtcNow.Ticks)), Is.True);
         Assert.Throws<IOException>(driver.Flush);
-        Assert.Throws<IOException>(driver.Flush);
         Assert.That(driver.PendingCount, Is.EqualTo(1), "kept for the retry");
+        Assert.That(counters.DroppedLines(LogStream.Stderr), Is.Zero);
         driver.Flush();
         Assert.That(driver.PendingCount, Is.Zero);
         Assert.That(counters.DroppedLines(LogStream.Stderr), Is.EqualTo(1));
-        Assert.That(diagnostics.ToString(), Does.Contain("dropped a batch of 1 lines after 3 failed attempts"));
+        Assert.That(diagnostics.ToString(), Does.Contain("dropped a batch of 1 lines after 2 failed attempts"));
     }
+
+    [TestCase("{}", 1000)]
+    [TestCase("{\"fluentd-retry-wait\":\"250ms\"}", 250)]
+    public void RetryWaitIsTheSendersFirstBackoffStep(string config, int milliseconds)
+    {
+        var loaded = Env.LoadFor(FluentdDriver.Descriptor, config);
+        Assert.That(loaded.Errors, Is.Empty);
+        using var driver = FluentdDriver.Descriptor.Create(loaded.CreateContext(new Diagnostics(TextWriter.Null)));
+        Assert.That(driver.FirstRetryDelay, Is.EqualTo(TimeSpan.FromMilliseconds(milliseconds)));
+    }
+
+    [TestCase("1", 1)]
+    [TestCase("2147483647", int.MaxValue)]
+    [TestCase("0", 13)]
+    public void MaxRetriesCountsAttemptsAndZeroIsDockersThirteen(string raw, int attempts) =>
+        Assert.That(Env.LoadFor(FluentdDriver.Descriptor, Env.Option("fluentd-max-retries", raw)).Options.Get(FluentdOptions.MaxRetries), Is.EqualTo(attempts));
 }
 
 public class FluentdWireTests
