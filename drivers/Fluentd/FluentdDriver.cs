@@ -71,7 +71,7 @@ public sealed class FluentdDriver : LogDriver
         {
             if (_socket is not null && _reconnectInterval > TimeSpan.Zero && Environment.TickCount64 - _connectedAt > _reconnectInterval.TotalMilliseconds)
                 Disconnect();
-            if (_socket is not null && !_requestAck && _tlsStream is null && _socket.PeerClosed()) Disconnect();
+            if (_socket is not null && !_requestAck && _socket.PeerClosed()) Disconnect();
             Send();
             if (_requestAck) AwaitAck();
             if (_failures > 0) _diagnostics.Report($"fluentd: delivering to {_address} again");

@@ -109,7 +109,7 @@ public sealed class GelfDriver : LogDriver
 
     private void WriteStream()
     {
-        if (_socket is not null && _tlsStream is null && _socket.PeerClosed()) Disconnect();
+        if (_socket is not null && _socket.PeerClosed()) Disconnect();
         while (true)
         {
             var unsent = _batch.Unsent(WriteChunk);

@@ -86,8 +86,9 @@ internal sealed unsafe class RawSocket : IDisposable
     }
 
     /// <summary>
-    /// For a peer that never talks (syslog, GELF): readable with nothing to read means it closed the connection,
-    /// and writing there would only lose lines in the kernel's buffer before the reset arrives.
+    /// For a peer that never talks (syslog, GELF, fluentd without acks): readable with nothing to read means it
+    /// closed the connection, and writing there would only lose lines in the kernel's buffer before the reset
+    /// arrives. Bytes waiting (a TLS session ticket) read as open; they are peeked, never consumed.
     /// </summary>
     public bool PeerClosed()
     {
