@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -174,19 +173,7 @@ public sealed class FluentdDriver : LogDriver
     {
         if (_address.Transport == FluentdTransport.Unix)
             return Connected(RawSocket.Connect(new UnixDomainSocketEndPoint(_address.Path), SocketType.Stream, ConnectTimeout, _writeTimeout));
-        Exception? last = null;
-        foreach (var ip in HostPort.Resolve(_address.Host))
-        {
-            try
-            {
-                return Connected(RawSocket.Connect(new IPEndPoint(ip, _address.Port), SocketType.Stream, ConnectTimeout, _writeTimeout));
-            }
-            catch (Exception e) when (e is SocketException or TimeoutException)
-            {
-                last = e;
-            }
-        }
-        throw last!;
+        return Connected(RawSocket.ConnectToHost(_address.Host, _address.Port, SocketType.Stream, ConnectTimeout, _writeTimeout, out _));
     }
 
     private RawSocket Connected(RawSocket socket)
@@ -197,14 +184,7 @@ public sealed class FluentdDriver : LogDriver
 
     private void Disconnect()
     {
-        try
-        {
-            _tlsStream?.Dispose();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TimeoutException)
-        {
-            // Closing a broken TLS session: nothing left to save.
-        }
+        TlsClient.CloseQuietly(_tlsStream);
         _tlsStream = null;
         _socket?.Dispose();
         _socket = null;

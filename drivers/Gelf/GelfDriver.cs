@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -129,36 +128,16 @@ public sealed class GelfDriver : LogDriver
         }
     }
 
-    /// <summary>Resolves the host again and connects to the first address that answers.</summary>
     private RawSocket Connect(SocketType type)
     {
-        Exception? last = null;
-        foreach (var ip in HostPort.Resolve(_address.Host))
-        {
-            try
-            {
-                var socket = RawSocket.Connect(new IPEndPoint(ip, _address.Port), type, ConnectTimeout, SendTimeout);
-                _connectedAt = Environment.TickCount64;
-                return socket;
-            }
-            catch (Exception e) when (e is SocketException or TimeoutException)
-            {
-                last = e;
-            }
-        }
-        throw last!;
+        var socket = RawSocket.ConnectToHost(_address.Host, _address.Port, type, ConnectTimeout, SendTimeout, out _);
+        _connectedAt = Environment.TickCount64;
+        return socket;
     }
 
     private void Disconnect()
     {
-        try
-        {
-            _tlsStream?.Dispose();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TimeoutException)
-        {
-            // Closing a broken TLS session: nothing left to save.
-        }
+        TlsClient.CloseQuietly(_tlsStream);
         _tlsStream = null;
         _socket?.Dispose();
         _socket = null;

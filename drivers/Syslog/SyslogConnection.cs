@@ -1,6 +1,5 @@
 using ContainerLogger.Native;
 using ContainerLogger.Net;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -79,39 +78,12 @@ internal sealed class SyslogConnection : IDisposable
 
     private static SyslogConnection OpenNetwork(SyslogAddress address, TlsClient? tls)
     {
-        var candidates = HostPort.Resolve(address.Host);
-        Exception? last = null;
-        foreach (var ip in candidates)
-        {
-            var endpoint = new IPEndPoint(ip, address.Port);
-            var description = $"{address.Scheme}://{endpoint}";
-            if (address.Transport == SyslogTransport.Udp)
-            {
-                // Connecting a UDP socket only fixes its peer; refusals show up on later sends.
-                try
-                {
-                    return new SyslogConnection(RawSocket.Connect(endpoint, SocketType.Dgram, ConnectTimeout, SendTimeout), null, description);
-                }
-                catch (SocketException e)
-                {
-                    last = e;
-                    continue;
-                }
-            }
-            RawSocket socket;
-            try
-            {
-                socket = RawSocket.Connect(endpoint, SocketType.Stream, ConnectTimeout, SendTimeout);
-            }
-            catch (Exception e) when (e is SocketException or TimeoutException)
-            {
-                last = e;
-                continue;
-            }
-            if (address.Transport == SyslogTransport.Tcp) return new SyslogConnection(socket, null, description);
-            return new SyslogConnection(socket, tls!.Authenticate(socket, address.Host, SendTimeout), description);
-        }
-        throw last!;
+        // Connecting a UDP socket only fixes its peer; refusals show up on later sends.
+        var type = address.Transport == SyslogTransport.Udp ? SocketType.Dgram : SocketType.Stream;
+        var socket = RawSocket.ConnectToHost(address.Host, address.Port, type, ConnectTimeout, SendTimeout, out var endpoint);
+        string description = $"{address.Scheme}://{endpoint}";
+        var session = address.Transport == SyslogTransport.TcpTls ? tls!.Authenticate(socket, address.Host, SendTimeout) : null;
+        return new SyslogConnection(socket, session, description);
     }
 
     /// <summary>A syslog server never talks back: see <see cref="RawSocket.PeerClosed"/>.</summary>
@@ -134,13 +106,7 @@ internal sealed class SyslogConnection : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            _tls?.Dispose();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-        }
+        TlsClient.CloseQuietly(_tls);
         _socket.Dispose();
     }
 }

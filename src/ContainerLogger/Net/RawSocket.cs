@@ -52,6 +52,28 @@ internal sealed unsafe class RawSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Resolves <paramref name="host"/> again (names change; every connection looks them up) and connects to the
+    /// first of its addresses that answers; throws the last failure when none does.
+    /// </summary>
+    public static RawSocket ConnectToHost(string host, int port, SocketType type, TimeSpan connectTimeout, TimeSpan sendTimeout, out IPEndPoint endpoint)
+    {
+        Exception? last = null;
+        foreach (var ip in HostPort.Resolve(host))
+        {
+            endpoint = new IPEndPoint(ip, port);
+            try
+            {
+                return Connect(endpoint, type, connectTimeout, sendTimeout);
+            }
+            catch (Exception e) when (e is SocketException or TimeoutException)
+            {
+                last = e;
+            }
+        }
+        throw last!;
+    }
+
     /// <summary>One send(2): returns how many bytes the kernel took, blocking (up to the send timeout) for room.</summary>
     public int Send(ReadOnlySpan<byte> data)
     {

@@ -70,6 +70,19 @@ internal sealed class TlsClient
         }
     }
 
+    /// <summary>Closes a TLS session that may already be broken: nothing is left to save, so failures are ignored.</summary>
+    public static void CloseQuietly(SslStream? stream)
+    {
+        try
+        {
+            stream?.Dispose();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or TimeoutException)
+        {
+            // The connection is being dropped anyway.
+        }
+    }
+
     private static string Innermost(Exception e)
     {
         var messages = new List<string>();

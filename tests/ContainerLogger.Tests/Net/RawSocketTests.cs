@@ -72,4 +72,18 @@ public class RawSocketTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void ConnectToHostResolvesTheNameAndTriesEachAddressUntilOneAnswers()
+    {
+        // localhost resolves to ::1 and 127.0.0.1; only the IPv4 one listens, so any ::1 attempt is refused first.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var socket = RawSocket.ConnectToHost("localhost", port, SocketType.Stream, Second, Second, out var endpoint);
+        Assert.That(endpoint, Is.EqualTo(new IPEndPoint(IPAddress.Loopback, port)));
+        listener.Stop();
+        var e = Assert.Throws<SocketException>(() => RawSocket.ConnectToHost("localhost", port, SocketType.Stream, Second, Second, out _));
+        Assert.That(e!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+    }
 }
