@@ -7,8 +7,9 @@ namespace ContainerLogger.Tests.EndToEnd;
 [Category("EndToEnd")]
 public sealed class ShutdownTests
 {
-    [Test]
-    public async Task SigtermWithInputStillOpenDrainsWhatWasReadAndExits()
+    [TestCase(Posix.SIGTERM)]
+    [TestCase(Posix.SIGINT)]
+    public async Task SigtermOrSigintWithInputStillOpenDrainsWhatWasReadAndExits(int signal)
     {
         using var dir = new TempDir();
         var start = new LoggerStart();
@@ -19,7 +20,7 @@ public sealed class ShutdownTests
         start.InputFifos[4] = Fifo.Create(dir["stderr.fifo"]);
         await using var logger = LoggerProcess.Start(start);
         await logger.OpenInputsAsync();
-        await logger.WaitForSignalHandlersAsync();
+        await logger.WaitForSignalHandlersAsync(null, Posix.SIGHUP, Posix.SIGTERM, Posix.SIGINT, Posix.SIGUSR1);
 
         var stdout = BufferTests.Lines("out", 2_000, new Random(3));
         var stderr = BufferTests.Lines("err", 500, new Random(4));
@@ -30,7 +31,7 @@ public sealed class ShutdownTests
 
         // The application has not closed its end: only the signal ends the run.
         var clock = Stopwatch.StartNew();
-        logger.Signal(Posix.SIGTERM);
+        logger.Signal(signal);
         int exit = await logger.WaitForExitAsync(TimeSpan.FromSeconds(40));
         var elapsed = clock.Elapsed;
         Assert.That(exit, Is.EqualTo(0), $"exit code{logger.Describe()}");
