@@ -48,6 +48,19 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int eventfd(uint initval, int flags);
 
+    public const int O_RDWR = 2, O_EXCL = 0x80, O_DIRECTORY = 0x10000;
+    public const int LOCK_EX = 2, LOCK_NB = 4;
+    public const int EWOULDBLOCK = EAGAIN, ENOENT = 2, EEXIST = 17, ENOSPC = 28;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int flock(int fd, int operation);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fdatasync(int fd);
+
     public const int AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1, SO_ERROR = 4, SO_SNDTIMEO = 21, IPPROTO_TCP = 6, TCP_NODELAY = 1;

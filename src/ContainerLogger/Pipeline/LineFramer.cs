@@ -15,24 +15,29 @@ internal sealed class LineFramer
 
     private readonly LogStream _stream;
     private readonly int _maxLine;
-    private readonly LogRing _ring;
+    private readonly ILineSink _sink;
     private readonly Counters _counters;
     private readonly byte[] _buffer;
     private int _start, _filled, _scanned;
+    /// <summary>The input offset of the byte at <see cref="_start"/>: bytes framed since the input was opened.</summary>
+    private long _startOffset;
     private bool _inGroup;
     private int _ordinal;
     private long _groupTicks;
     private readonly byte[] _groupId = new byte[LogRing.PartialIdSize];
 
-    public LineFramer(LogStream stream, int maxLineSize, LogRing ring, Counters counters)
+    public LineFramer(LogStream stream, int maxLineSize, ILineSink sink, Counters counters)
     {
         _stream = stream;
         _maxLine = maxLineSize;
-        _ring = ring;
+        _sink = sink;
         _counters = counters;
         // Room for one whole maximal line plus the byte that tells whether it ends there, and reads of a useful size.
         _buffer = GC.AllocateUninitializedArray<byte>(Math.Max(MinBufferSize, 2 * maxLineSize + 2));
     }
+
+    /// <summary>The input offset of the first byte not yet handed to the sink (the start of an unfinished line).</summary>
+    public long UnframedFrom => _startOffset;
 
     /// <summary>Where the next read goes; never smaller than half the buffer.</summary>
     public Span<byte> FreeSpace()
@@ -48,7 +53,7 @@ internal sealed class LineFramer
 
     /// <summary>
     /// Frames <paramref name="count"/> bytes just read into <see cref="FreeSpace"/>, read at <paramref name="ticks"/>.
-    /// The caller holds the ring's gate. False when the ring stopped taking lines.
+    /// The caller holds the buffer's gate. False when the buffer stopped taking lines.
     /// </summary>
     public bool Frame(int count, long ticks)
     {
@@ -62,15 +67,11 @@ internal sealed class LineFramer
             if (newline >= 0)
             {
                 newline += _scanned;
-                _start += newline + 1;
-                _scanned = 0;
-                if (!Emit(pending[..newline], ticks, endsLine: true, RecordFlags.None)) return false;
+                if (!Emit(pending[..newline], newline + 1, ticks, endsLine: true, RecordFlags.None)) return false;
             }
             else if (pending.Length > _maxLine)
             {
-                _start += _maxLine;
-                _scanned = 0;
-                if (!Emit(pending[.._maxLine], ticks, endsLine: false, RecordFlags.None)) return false;
+                if (!Emit(pending[.._maxLine], _maxLine, ticks, endsLine: false, RecordFlags.None)) return false;
             }
             else
             {
@@ -81,22 +82,25 @@ internal sealed class LineFramer
         return true;
     }
 
-    /// <summary>EOF (or shutdown): ships what is left without a newline. The caller holds the ring's gate.</summary>
+    /// <summary>EOF (or shutdown): ships what is left without a newline. The caller holds the buffer's gate.</summary>
     public bool Finish(long ticks)
     {
         if (_filled == _start) return true;
         var rest = _buffer.AsSpan(_start, _filled - _start);
-        _start = _filled;
-        _scanned = 0;
         if (!_inGroup) StartGroup(ticks);
-        return Emit(rest, ticks, endsLine: true, RecordFlags.Unterminated);
+        return Emit(rest, rest.Length, ticks, endsLine: true, RecordFlags.Unterminated);
     }
 
-    private bool Emit(ReadOnlySpan<byte> line, long ticks, bool endsLine, RecordFlags extra)
+    /// <summary>Hands one line (or piece) to the sink and moves past the <paramref name="consumed"/> bytes it came from.</summary>
+    private bool Emit(ReadOnlySpan<byte> line, int consumed, long ticks, bool endsLine, RecordFlags extra)
     {
+        long offset = _startOffset;
+        _start += consumed;
+        _startOffset += consumed;
+        _scanned = 0;
         _counters.AddRead(_stream, 1, 0);
         if (!_inGroup && endsLine)
-            return _ring.Append(_stream, extra, 0, ticks, default, line);
+            return _sink.Append(new LogRecord(line, _stream, ticks, extra), offset);
         if (!_inGroup) StartGroup(ticks);
         var flags = RecordFlags.Partial | extra;
         if (endsLine)
@@ -104,7 +108,7 @@ internal sealed class LineFramer
             flags |= RecordFlags.Last;
             _inGroup = false;
         }
-        return _ring.Append(_stream, flags, ++_ordinal, _groupTicks, _groupId, line);
+        return _sink.Append(new LogRecord(line, _stream, _groupTicks, flags, ++_ordinal, _groupId), offset);
     }
 
     private void StartGroup(long ticks)

@@ -12,7 +12,7 @@ namespace ContainerLogger.Pipeline;
 /// Every entry is contiguous: an entry that crosses the end spills into a slack area of one maximal
 /// entry, and the bytes it shadows at the start stay unused until it is consumed.
 /// </summary>
-internal sealed unsafe class LogRing : IDisposable
+internal sealed unsafe class LogRing : ILineSink, IDisposable
 {
     private const int HeaderSize = 20; // int length, byte stream, byte flags, 2 spare, int ordinal, long ticks
     public const int PartialIdSize = 64;
@@ -43,6 +43,12 @@ internal sealed unsafe class LogRing : IDisposable
     public object Gate => this;
 
     public long QueuedEntries { get { lock (Gate) return _entries; } }
+
+    public bool Append(in LogRecord record, long offset) =>
+        Append(record.Stream, record.Flags, record.PartialOrdinal, record.TimestampTicks, record.PartialId, record.Line);
+
+    /// <summary>The ring queues every line it takes at once.</summary>
+    public long HeldFrom(LogStream stream) => long.MaxValue;
 
     /// <summary>Queues one line; the caller holds <see cref="Gate"/>. False once the ring no longer takes lines.</summary>
     public bool Append(LogStream stream, RecordFlags flags, int ordinal, long ticks, ReadOnlySpan<byte> partialId, ReadOnlySpan<byte> line)

@@ -333,4 +333,38 @@ public class LineFramerTests
         }
         Assert.That(seen, Has.Count.EqualTo(500));
     }
+    /// <summary>Records the input offsets the framer hands over, then queues the lines in a ring.</summary>
+    private sealed class OffsetSink(LogRing ring) : ILineSink
+    {
+        public List<(string Text, long Offset)> Seen { get; } = [];
+
+        public bool Append(in LogRecord record, long offset)
+        {
+            Seen.Add((Encoding.Latin1.GetString(record.Line), offset));
+            return ring.Append(record, offset);
+        }
+
+        public long HeldFrom(LogStream stream) => long.MaxValue;
+    }
+
+    [Test]
+    public void Each_line_carries_its_input_offset_and_the_unframed_tail_starts_after_the_last_line()
+    {
+        var counters = new Counters();
+        using var ring = new LogRing(1 << 20, 1024, blocking: false, dropNotice: true, counters);
+        var sink = new OffsetSink(ring);
+        var framer = new LineFramer(LogStream.Stdout, 1024, sink, counters);
+        byte[] input = [.. "ab\n\ncde\n"u8, .. Enumerable.Repeat((byte)'x', 2500), .. "\ntail"u8];
+        foreach (var chunk in input.Chunk(700))
+        {
+            chunk.CopyTo(framer.FreeSpace());
+            lock (ring.Gate) framer.Frame(chunk.Length, 1);
+        }
+        // "ab" at 0, "" at 3, "cde" at 4, then 2,500 x's from 8 as pieces of 1024, 1024 and 452 (ending at the newline).
+        Assert.That(sink.Seen.Select(s => s.Offset), Is.EqualTo(new long[] { 0, 3, 4, 8, 1032, 2056 }));
+        Assert.That(framer.UnframedFrom, Is.EqualTo(8 + 2500 + 1), "the unterminated 'tail' starts after the last newline");
+        lock (ring.Gate) framer.Finish(2);
+        Assert.That(sink.Seen[^1], Is.EqualTo(("tail", 2509L)));
+        Assert.That(framer.UnframedFrom, Is.EqualTo(input.Length));
+    }
 }
