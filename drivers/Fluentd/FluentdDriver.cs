@@ -17,7 +17,7 @@ public sealed class FluentdDriver : LogDriver
 {
     public static readonly DriverDescriptor Descriptor = new("fluentd", "fluentd / Fluent Bit forward protocol, batched, with optional acks",
         defaultTag: "{{.ID}}", options: FluentdOptions.All, create: context => new FluentdDriver(context),
-        validate: FluentdOptions.Validate, queueBound: FluentdOptions.QueueBound);
+        validate: FluentdOptions.Validate, queueBound: FluentdOptions.QueueBound, diskBuffer: true);
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);

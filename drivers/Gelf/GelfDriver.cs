@@ -16,7 +16,7 @@ namespace ContainerLogger.Drivers.Gelf;
 public sealed class GelfDriver : LogDriver
 {
     public static readonly DriverDescriptor Descriptor = new("gelf", "GELF 1.1 over UDP (chunked, gzip or zlib), TCP or TLS",
-        defaultTag: "{{.ID}}", options: GelfOptions.All, create: context => new GelfDriver(context), validate: GelfOptions.Validate);
+        defaultTag: "{{.ID}}", options: GelfOptions.All, create: context => new GelfDriver(context), validate: GelfOptions.Validate, diskBuffer: true);
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);

@@ -15,7 +15,7 @@ public sealed class SyslogDriver : LogDriver
 {
     public static readonly DriverDescriptor Descriptor = new("syslog",
         "Docker's syslog driver: udp, tcp, tcp+tls, unix, unixgram or the local syslog; formats \"\", rfc3164, rfc5424, rfc5424micro",
-        defaultTag: "{{.ID}}", options: SyslogOptions.All, create: context => new SyslogDriver(context), validate: SyslogOptions.Validate);
+        defaultTag: "{{.ID}}", options: SyslogOptions.All, create: context => new SyslogDriver(context), validate: SyslogOptions.Validate, diskBuffer: true);
 
     /// <summary>A stream write is at most this large, so a failure re-sends little.</summary>
     private const int WriteChunk = 64 * 1024;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using ContainerLogger.Config;
 using ContainerLogger.Drivers;
 using ContainerLogger.Pipeline;
+using ContainerLogger.Storage;
 
 namespace ContainerLogger.Cli;
 
@@ -21,7 +22,7 @@ internal static class RunCommand
     }
 
     private readonly record struct Setup(RunConfiguration Config, DriverContext Context, LogDriver Driver,
-        List<(int Fd, LogStream Stream, string Name)> Inputs, Counters Counters);
+        List<(int Fd, LogStream Stream, string Name)> Inputs, Counters Counters, IRecordQueue Queue);
 
     private static Setup? Prepare(string driverName, string stdoutText, string stderrText, bool tty, Diagnostics diagnostics, out List<string> errors)
     {
@@ -54,32 +55,63 @@ internal static class RunCommand
 
         var counters = new Counters();
         var context = config.CreateContext(diagnostics, counters);
+        LogDriver driver;
         try
         {
-            return new Setup(config, context, descriptor.Create(context), inputs, counters);
+            driver = descriptor.Create(context);
         }
         catch (FormatException e)
         {
             errors.Add($"{descriptor.Name}: {e.Message}");
             return null;
         }
+        try
+        {
+            var queue = CreateQueue(config, context, counters, diagnostics);
+            counters.Queue = queue;
+            return new Setup(config, context, driver, inputs, counters, queue);
+        }
+        catch (DiskBufferInUseException e)
+        {
+            driver.Dispose();
+            errors.Add($"DOCKERLOG_CONFIG: option \"{DiskBufferOptions.Path.Name}\": {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The memory ring, or the disk buffer (buffer=disk) with the ring behind it for when the disk fails.</summary>
+    private static IRecordQueue CreateQueue(RunConfiguration config, DriverContext context, Counters counters, Diagnostics diagnostics)
+    {
+        var options = config.Options;
+        long maxBuffer = config.Driver.QueueBound?.Invoke(options) ?? options.Get(CommonOptions.MaxBufferSize);
+        bool blocking = options.Get(CommonOptions.Mode) == "blocking";
+        bool dropNotice = options.Get(CommonOptions.DropNotice);
+        if (!config.Driver.DiskBuffer || options.Get(DiskBufferOptions.Buffer) != "disk")
+            return new LogRing(maxBuffer, context.MaxLineSize, blocking, dropNotice, counters);
+        var sync = options.Get(DiskBufferOptions.Sync) switch
+        {
+            "always" => BufferSync.Always,
+            "none" => BufferSync.None,
+            _ => BufferSync.Interval,
+        };
+        var settings = new DiskBufferSettings(options.Get(DiskBufferOptions.Path) ?? DiskBufferOptions.DefaultPath(context.Info.ContainerId),
+            options.Get(DiskBufferOptions.MaxSize), sync, blocking, dropNotice, maxBuffer, context.MaxLineSize);
+        return DiskQueue.Open(settings, counters, diagnostics);
     }
 
     private static int Run(Setup setup, Diagnostics diagnostics)
     {
         var options = setup.Config.Options;
         var counters = setup.Counters;
-        int maxLine = setup.Context.MaxLineSize;
-        long maxBuffer = setup.Config.Driver.QueueBound?.Invoke(options) ?? options.Get(CommonOptions.MaxBufferSize);
+        var queue = setup.Queue;
         var shutdownTimeout = (long)options.Get(CommonOptions.ShutdownTimeout).TotalMilliseconds;
-        using var ring = new LogRing(maxBuffer, maxLine, options.Get(CommonOptions.Mode) == "blocking", options.Get(CommonOptions.DropNotice), counters);
-        using var reader = new InputReader(setup.Inputs, ring, maxLine, counters, diagnostics);
-        var sender = new Sender(ring, setup.Driver, setup.Config.Driver.Name, counters, setup.Context.Losses, diagnostics, maxBuffer);
+        using var reader = new InputReader(setup.Inputs, queue, setup.Context.MaxLineSize, counters, diagnostics);
+        var sender = new Sender(queue, setup.Driver, setup.Config.Driver.Name, counters, setup.Context.Losses, diagnostics);
 
         void BeginShutdown(PosixSignalContext signal)
         {
             signal.Cancel = true;
-            ring.SetDeadline(Environment.TickCount64 + shutdownTimeout);
+            queue.SetDeadline(Environment.TickCount64 + shutdownTimeout);
             reader.Wake();
         }
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, BeginShutdown);
@@ -100,13 +132,40 @@ internal static class RunCommand
         RunGuarded("reader", reader.Run, diagnostics);
         reader.Finish();
 
-        ring.SetDeadline(Environment.TickCount64 + shutdownTimeout);
-        long remaining = Math.Max(0, (ring.DeadlineMs ?? 0) - Environment.TickCount64);
+        if (setup.Inputs.Count == 0 && queue.Durable) DrainBacklog(senderThread, queue, counters, shutdownTimeout);
+        queue.SetDeadline(Environment.TickCount64 + shutdownTimeout);
+        long remaining = Math.Max(0, (queue.DeadlineMs ?? 0) - Environment.TickCount64);
         bool drained = senderThread.Join(TimeSpan.FromMilliseconds(remaining));
-        if (drained) setup.Driver.Dispose();
+        if (drained)
+        {
+            setup.Driver.Dispose();
+            queue.Dispose();
+        }
+        else if (queue.KeptLines > 0)
+            diagnostics.Always($"shutdown-timeout reached: {queue.KeptLines} lines stay in the disk buffer for the next start");
         else diagnostics.Always($"shutdown-timeout reached with lines still queued for {setup.Config.Driver.Name}");
         diagnostics.Always(counters.Format("summary"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// `--stdout none --stderr none` with a disk buffer: a run that only delivers what an earlier run left. It goes on
+    /// while delivery moves, and ends once the backlog is delivered, after shutdown-timeout without progress (the
+    /// destination is down), or on SIGTERM (then shutdown-timeout bounds it as usual).
+    /// </summary>
+    private static void DrainBacklog(Thread senderThread, IRecordQueue queue, Counters counters, long stallMs)
+    {
+        long delivered = counters.Delivered, progressAt = Environment.TickCount64;
+        while (!senderThread.Join(200) && queue.DeadlineMs is null)
+        {
+            long now = Environment.TickCount64;
+            if (counters.Delivered != delivered)
+            {
+                delivered = counters.Delivered;
+                progressAt = now;
+            }
+            else if (now - progressAt >= stallMs) return;
+        }
     }
 
     /// <summary>A bug must not leave a half-working sidecar: report it and exit 1.</summary>

@@ -77,6 +77,12 @@ public sealed partial class RunConfiguration
         foreach (var (key, raw) in config.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             var option = Lookup(driver, key);
+            if (option is null && key == DiskBufferOptions.Buffer.Name && !driver.DiskBuffer && raw == "disk")
+            {
+                errors.Add($"DOCKERLOG_CONFIG: option \"{key}\" has a bad value \"{raw}\": the {driver.Name} driver has no disk buffer " +
+                           $"(only {string.Join(", ", DriverRegistry.All.Where(d => d.DiskBuffer).Select(d => d.Name))} queue on disk)");
+                continue;
+            }
             if (option is null)
             {
                 if (!driver.IgnoresUnknownOptions)

@@ -7,7 +7,7 @@ public sealed class DriverDescriptor
 {
     public DriverDescriptor(string name, string description, string? defaultTag, IReadOnlyList<OptionSpec> options,
         Func<DriverContext, LogDriver> create, Action<OptionValues, List<string>>? validate = null, bool ignoresUnknownOptions = false,
-        Func<OptionValues, long?>? queueBound = null)
+        Func<OptionValues, long?>? queueBound = null, bool diskBuffer = false)
     {
         Name = name;
         Description = description;
@@ -17,7 +17,8 @@ public sealed class DriverDescriptor
         Validate = validate;
         IgnoresUnknownOptions = ignoresUnknownOptions;
         QueueBound = queueBound;
-        Options = [.. CommonOptions.For(defaultTag), .. options];
+        DiskBuffer = diskBuffer;
+        Options = [.. CommonOptions.For(defaultTag), .. diskBuffer ? DiskBufferOptions.All : [], .. options];
     }
 
     public string Name { get; }
@@ -33,6 +34,9 @@ public sealed class DriverDescriptor
     public Action<OptionValues, List<string>>? Validate { get; }
     /// <summary>A driver option that replaces max-buffer-size as the queue's bound when set (fluentd-buffer-limit).</summary>
     public Func<OptionValues, long?>? QueueBound { get; }
+
+    /// <summary>Takes buffer=disk (the network drivers); json-file writes a local file already and refuses it.</summary>
+    public bool DiskBuffer { get; }
 
     /// <summary>Docker's `none` accepts any option; so does ours.</summary>
     public bool IgnoresUnknownOptions { get; }

@@ -50,7 +50,7 @@ internal static unsafe partial class Libc
 
     public const int O_RDWR = 2, O_EXCL = 0x80, O_DIRECTORY = 0x10000;
     public const int LOCK_EX = 2, LOCK_NB = 4;
-    public const int EWOULDBLOCK = EAGAIN, ENOENT = 2, EEXIST = 17, ENOSPC = 28;
+    public const int EWOULDBLOCK = EAGAIN, ENOENT = 2, EEXIST = 17, EINVAL = 22, ENOSPC = 28;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int flock(int fd, int operation);
@@ -60,6 +60,49 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int fdatasync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint pread(int fd, byte* buf, nint count, long offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint pwrite(int fd, byte* buf, nint count, long offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    public const uint SPLICE_F_NONBLOCK = 2;
+    public const int FIONREAD = 0x541B;
+
+    /// <summary>Duplicates up to <paramref name="length"/> bytes from the head of one pipe into another without consuming them.</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint tee(int fdIn, int fdOut, nuint length, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int ioctl(int fd, nuint request, int* argument);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    public const uint S_IFMT = 0xF000, S_IFIFO = 0x1000;
+
+    /// <summary>The file type bits of st_mode, from statx(2) (glibc's fstat layout differs by architecture; statx does not).</summary>
+    public static bool IsPipe(int fd)
+    {
+        Span<byte> statx = stackalloc byte[256];
+        fixed (byte* p = statx)
+            if (Statx(fd, "", AT_EMPTY_PATH, STATX_TYPE, p) != 0) return false;
+        ushort mode = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(statx[28..]);
+        return (mode & S_IFMT) == S_IFIFO;
+    }
+
+    private const int AT_EMPTY_PATH = 0x1000;
+    private const uint STATX_TYPE = 1;
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     public const int AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;

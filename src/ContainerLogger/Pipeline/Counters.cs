@@ -4,7 +4,7 @@ namespace ContainerLogger.Pipeline;
 
 /// <summary>
 /// What happened to the lines, for the exit summary and SIGUSR1. A line longer than max-line-size counts
-/// once per piece; undelivered = read - delivered - dropped.
+/// once per piece; undelivered = read + left by an earlier run - delivered - dropped - kept on disk for the next run.
 /// </summary>
 internal sealed class Counters
 {
@@ -34,14 +34,23 @@ internal sealed class Counters
     public long DroppedLines(LogStream s) => Volatile.Read(ref _droppedLines[(int)s]);
     public long Delivered => Volatile.Read(ref _delivered);
 
-    public long Undelivered =>
-        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) - Delivered - DroppedLines(LogStream.Stdout) - DroppedLines(LogStream.Stderr);
+    /// <summary>The run's buffer, whose backlog (the disk buffer's) is neither delivered nor lost.</summary>
+    public IRecordQueue? Queue { get; set; }
 
-    /// <summary>One line of key=value pairs, stable so that platforms can parse it.</summary>
-    public string Format(string label) =>
-        $"{label} read.stdout.lines={ReadLines(LogStream.Stdout)} read.stdout.bytes={Volatile.Read(ref _readBytes[0])} " +
-        $"read.stderr.lines={ReadLines(LogStream.Stderr)} read.stderr.bytes={Volatile.Read(ref _readBytes[1])} " +
-        $"delivered={Delivered} dropped.stdout.lines={DroppedLines(LogStream.Stdout)} dropped.stdout.bytes={Volatile.Read(ref _droppedBytes[0])} " +
-        $"dropped.stderr.lines={DroppedLines(LogStream.Stderr)} dropped.stderr.bytes={Volatile.Read(ref _droppedBytes[1])} " +
-        $"retried={Volatile.Read(ref _retried)} undelivered={Undelivered}";
+    public long Undelivered =>
+        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) + (Queue?.LeftoverLines ?? 0)
+        - Delivered - DroppedLines(LogStream.Stdout) - DroppedLines(LogStream.Stderr) - (Queue?.KeptLines ?? 0);
+
+    /// <summary>One line of key=value pairs, stable so that platforms can parse it; the disk buffer adds its own at the end.</summary>
+    public string Format(string label)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append($"{label} read.stdout.lines={ReadLines(LogStream.Stdout)} read.stdout.bytes={Volatile.Read(ref _readBytes[0])} ");
+        text.Append($"read.stderr.lines={ReadLines(LogStream.Stderr)} read.stderr.bytes={Volatile.Read(ref _readBytes[1])} ");
+        text.Append($"delivered={Delivered} dropped.stdout.lines={DroppedLines(LogStream.Stdout)} dropped.stdout.bytes={Volatile.Read(ref _droppedBytes[0])} ");
+        text.Append($"dropped.stderr.lines={DroppedLines(LogStream.Stderr)} dropped.stderr.bytes={Volatile.Read(ref _droppedBytes[1])} ");
+        text.Append($"retried={Volatile.Read(ref _retried)} undelivered={Undelivered}");
+        Queue?.AppendCounters(text);
+        return text.ToString();
+    }
 }

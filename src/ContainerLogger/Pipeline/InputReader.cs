@@ -7,23 +7,43 @@ namespace ContainerLogger.Pipeline;
 /// <summary>
 /// Reads every input on one thread with poll(): each read is framed into lines and queued. Ends at EOF on
 /// every input, or at the shutdown deadline; a wake descriptor lets a signal interrupt the wait.
+/// With a durable buffer (the disk buffer) a pipe is only peeked (<see cref="PipePeek"/>) and consumed up to the
+/// last line on disk, so a sidecar killed at any moment leaves what it had not stored in the pipe for its restart.
 /// </summary>
 internal sealed unsafe class InputReader : IDisposable
 {
-    private readonly record struct Input(int Fd, LogStream Stream, LineFramer Framer, string Name);
+    private sealed class Input(int fd, LogStream stream, LineFramer framer, string name, bool isPipe)
+    {
+        public int Fd { get; } = fd;
+        public LogStream Stream { get; } = stream;
+        public LineFramer Framer { get; } = framer;
+        public string Name { get; } = name;
+        /// <summary>Peeked rather than read: a pipe, while the buffer is durable.</summary>
+        public bool IsPipe { get; set; } = isPipe;
+        /// <summary>Bytes handed to the framer, and bytes taken out of the pipe: the pipe still holds the difference.</summary>
+        public long Fed, Consumed;
+        public long StalledSinceMs = -1, RetryAtMs;
+        public int BackoffMs;
+        public long Held => Fed - Consumed;
+    }
 
     private readonly List<Input> _inputs;
-    private readonly LogRing _ring;
+    private readonly IRecordQueue _queue;
+    private readonly ILineSink _sink;
     private readonly Counters _counters;
     private readonly Diagnostics _diagnostics;
     private readonly int _wakeFd;
+    private readonly PipePeek? _peek;
 
-    public InputReader(IEnumerable<(int Fd, LogStream Stream, string Name)> inputs, LogRing ring, int maxLineSize, Counters counters, Diagnostics diagnostics)
+    public InputReader(IEnumerable<(int Fd, LogStream Stream, string Name)> inputs, IRecordQueue queue, int maxLineSize, Counters counters, Diagnostics diagnostics)
     {
-        _ring = ring;
+        _queue = queue;
+        _sink = queue;
         _counters = counters;
         _diagnostics = diagnostics;
-        _inputs = inputs.Select(i => new Input(i.Fd, i.Stream, new LineFramer(i.Stream, maxLineSize, ring, counters), i.Name)).ToList();
+        _peek = queue.Durable ? PipePeek.TryCreate(diagnostics) : null;
+        _inputs = inputs.Select(i => new Input(i.Fd, i.Stream, new LineFramer(i.Stream, maxLineSize, _sink, counters), i.Name,
+            _peek is not null && Libc.IsPipe(i.Fd))).ToList();
         _wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
     }
 
@@ -41,15 +61,24 @@ internal sealed unsafe class InputReader : IDisposable
         {
             // Shutdown (SIGTERM/SIGINT) began: take what the inputs hold right now, but wait for nothing more,
             // so the sender can drain the queue (and the tails Finish ships) and the process exit once drained.
+            long now = Environment.TickCount64;
             int timeout = -1;
             bool stopping = false;
-            if (_ring.DeadlineMs is { } deadline)
+            if (_queue.DeadlineMs is { } deadline)
             {
-                if (deadline - Environment.TickCount64 <= 0) break;
+                if (deadline - now <= 0) break;
                 timeout = 0;
                 stopping = true;
             }
-            for (int i = 0; i < _inputs.Count; i++) fds[i] = new Libc.PollFd { Fd = _inputs[i].Fd, Events = Libc.POLLIN };
+            for (int i = 0; i < _inputs.Count; i++)
+            {
+                var input = _inputs[i];
+                // A stalled pipe (only bytes already framed in it) is readable all the time: it is looked at again
+                // after a short wait instead, but its hang-up is still reported.
+                bool waiting = input.StalledSinceMs >= 0 && now < input.RetryAtMs;
+                if (waiting) timeout = timeout < 0 ? (int)(input.RetryAtMs - now) : Math.Min(timeout, (int)(input.RetryAtMs - now));
+                fds[i] = new Libc.PollFd { Fd = input.Fd, Events = waiting ? (short)0 : Libc.POLLIN };
+            }
             fds[_inputs.Count] = new Libc.PollFd { Fd = _wakeFd, Events = Libc.POLLIN };
             int ready;
             fixed (Libc.PollFd* p = fds) ready = Libc.poll(p, (nuint)(_inputs.Count + 1), timeout);
@@ -65,13 +94,19 @@ internal sealed unsafe class InputReader : IDisposable
                 long drained;
                 Libc.read(_wakeFd, (byte*)&drained, sizeof(long));
             }
-            // Walk backwards: inputs that reached EOF are removed in place.
-            for (int i = _inputs.Count - 1; i >= 0; i--)
+            now = Environment.TickCount64;
+            var ended = new List<Input>();
+            for (int i = 0; i < _inputs.Count; i++)
             {
-                if (fds[i].Revents == 0) continue;
-                if (!ReadOnce(_inputs[i], out bool eof)) return; // the ring stopped taking lines
-                if (eof) _inputs.RemoveAt(i);
+                var input = _inputs[i];
+                bool retry = input.StalledSinceMs >= 0 && now >= input.RetryAtMs;
+                if (fds[i].Revents == 0 && !retry) continue;
+                if (!ReadOnce(input, (fds[i].Revents & Libc.POLLHUP) != 0, out bool eof)) return; // the buffer stopped taking lines
+                if (eof) ended.Add(input);
             }
+            _queue.EndOfRead();
+            ReleaseStored();
+            foreach (var input in ended) _inputs.Remove(input);
         }
     }
 
@@ -79,22 +114,27 @@ internal sealed unsafe class InputReader : IDisposable
     public void Finish()
     {
         long now = DateTime.UtcNow.Ticks;
-        lock (_ring.Gate)
+        lock (_queue.Gate)
             foreach (var input in _inputs) input.Framer.Finish(now);
-        _ring.CompleteAdding();
+        _queue.EndOfRead();
+        foreach (var input in _inputs) Consume(input, input.Held);
+        _queue.CompleteAdding();
     }
 
-    private bool ReadOnce(Input input, out bool eof)
+    private bool ReadOnce(Input input, bool hungUp, out bool eof)
     {
         eof = false;
+        if (input.IsPipe && _queue.Durable) return PeekOnce(input, hungUp, out eof);
+        // Memory buffer (or a disk that failed): what was only peeked so far is taken out before plain reads resume.
+        if (input.Held > 0) Consume(input, input.Held);
         var space = input.Framer.FreeSpace();
         nint n;
         fixed (byte* p = space) n = Libc.read(input.Fd, p, space.Length);
         if (n > 0)
         {
-            long ticks = DateTime.UtcNow.Ticks;
-            _counters.AddRead(input.Stream, 0, n);
-            lock (_ring.Gate) return input.Framer.Frame((int)n, ticks);
+            input.Fed += n;
+            input.Consumed += n;
+            return Frame(input, (int)n);
         }
         if (n < 0)
         {
@@ -103,8 +143,92 @@ internal sealed unsafe class InputReader : IDisposable
             _diagnostics.Report($"reading {input.Name} failed, treating it as ended: {Libc.ErrorText(errno)}");
         }
         eof = true;
-        lock (_ring.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks);
+        lock (_queue.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks);
     }
 
-    public void Dispose() => Libc.close(_wakeFd);
+    /// <summary>
+    /// Peeks what the pipe holds beyond what was framed already and frames that. Nothing new in a pipe that polled
+    /// readable means it holds only an unfinished line: it is looked at again after 1, 2, 4 … ms, and after
+    /// <see cref="StallGraceMs"/> taken out (kept in memory only) so that the pipe does not stay readable forever.
+    /// </summary>
+    private bool PeekOnce(Input input, bool hungUp, out bool eof)
+    {
+        eof = false;
+        if (input.Held >= _peek!.Capacity) Consume(input, input.Held); // a peek could not see past it
+        var space = input.Framer.FreeSpace();
+        int fresh = _peek!.Peek(input.Fd, input.Held, space, out int errno);
+        if (fresh > 0)
+        {
+            input.StalledSinceMs = -1;
+            input.BackoffMs = 0;
+            input.Fed += fresh;
+            return Frame(input, fresh);
+        }
+        if (fresh < 0 && errno != Libc.EAGAIN && errno != Libc.EINTR)
+        {
+            if (errno == Libc.EINVAL)
+            {
+                input.IsPipe = false; // tee(2) does not take this descriptor after all: read it plainly
+                return true;
+            }
+            _diagnostics.Report($"reading {input.Name} failed, treating it as ended: {Libc.ErrorText(errno)}");
+            hungUp = true;
+        }
+        if (hungUp || fresh == 0 && input.Held == 0)
+        {
+            // The writer is gone and everything in the pipe is framed: the end.
+            eof = true;
+            lock (_queue.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks);
+        }
+        long now = Environment.TickCount64;
+        if (input.StalledSinceMs < 0) input.StalledSinceMs = now;
+        if (now - input.StalledSinceMs >= StallGraceMs)
+        {
+            Consume(input, input.Held);
+            input.StalledSinceMs = -1;
+            input.BackoffMs = 0;
+            return true;
+        }
+        input.BackoffMs = Math.Min(Math.Max(1, input.BackoffMs * 2), 64);
+        input.RetryAtMs = now + input.BackoffMs;
+        return true;
+    }
+
+    /// <summary>How long a pipe may hold only an unfinished line before it is taken out into memory.</summary>
+    private const int StallGraceMs = 250;
+
+    private bool Frame(Input input, int count)
+    {
+        long ticks = DateTime.UtcNow.Ticks;
+        _counters.AddRead(input.Stream, 0, count);
+        lock (_queue.Gate) return input.Framer.Frame(count, ticks);
+    }
+
+    /// <summary>After <see cref="IRecordQueue.EndOfRead"/>: takes out of each pipe what the buffer now stores.</summary>
+    private void ReleaseStored()
+    {
+        if (_peek is null) return;
+        bool durable = _queue.Durable;
+        foreach (var input in _inputs)
+        {
+            if (!input.IsPipe || input.Held == 0) continue;
+            long stored = input.Fed;
+            if (durable)
+                lock (_queue.Gate) stored = Math.Min(input.Framer.UnframedFrom, Math.Min(_sink.HeldFrom(input.Stream), input.Fed));
+            Consume(input, stored - input.Consumed);
+        }
+    }
+
+    private void Consume(Input input, long count)
+    {
+        if (count <= 0) return;
+        if (_peek is not null) _peek.Discard(input.Fd, count);
+        input.Consumed += count;
+    }
+
+    public void Dispose()
+    {
+        Libc.close(_wakeFd);
+        _peek?.Dispose();
+    }
 }

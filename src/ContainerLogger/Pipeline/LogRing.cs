@@ -12,7 +12,7 @@ namespace ContainerLogger.Pipeline;
 /// Every entry is contiguous: an entry that crosses the end spills into a slack area of one maximal
 /// entry, and the bytes it shadows at the start stay unused until it is consumed.
 /// </summary>
-internal sealed unsafe class LogRing : ILineSink, IDisposable
+internal sealed unsafe class LogRing : IRecordQueue
 {
     private const int HeaderSize = 20; // int length, byte stream, byte flags, 2 spare, int ordinal, long ticks
     public const int PartialIdSize = 64;
@@ -29,8 +29,10 @@ internal sealed unsafe class LogRing : ILineSink, IDisposable
     private readonly long[] _unnoticedBytes = new long[2];
     private long _firstUnnoticedDropTicks;
 
-    public LogRing(long capacity, int maxLineSize, bool blocking, bool dropNotice, Counters counters)
+    /// <param name="gate">The lock to guard the ring with; its own by default (the disk buffer shares its lock with its fallback ring).</param>
+    public LogRing(long capacity, int maxLineSize, bool blocking, bool dropNotice, Counters counters, object? gate = null)
     {
+        Gate = gate ?? this;
         _capacity = capacity;
         _blocking = blocking;
         _countNotices = dropNotice;
@@ -40,9 +42,29 @@ internal sealed unsafe class LogRing : ILineSink, IDisposable
     }
 
     /// <summary>The lock guarding the ring; readers hold it while framing a chunk.</summary>
-    public object Gate => this;
+    public object Gate { get; }
 
     public long QueuedEntries { get { lock (Gate) return _entries; } }
+
+    /// <summary>Nothing to reserve: no line and no drop notice waiting. The caller holds <see cref="Gate"/>.</summary>
+    internal bool IsEmpty => _tail == _head && !HasUnnoticedDrops;
+
+    /// <summary>Empty, and nothing reserved by the sender either. The caller holds <see cref="Gate"/>.</summary>
+    internal bool IsIdle => IsEmpty && _reserved == _head;
+
+    /// <summary>Lines in memory are lost with the process: a reader consumes its input as it reads it.</summary>
+    public bool Durable => false;
+
+    public void EndOfRead() { }
+
+    public void Delivered() { }
+
+    public string FullReason => $"buffer full (max-buffer-size {_capacity} bytes)";
+
+    public void AppendCounters(System.Text.StringBuilder text) { }
+
+    public long KeptLines => 0;
+    public long LeftoverLines => 0;
 
     public bool Append(in LogRecord record, long offset) =>
         Append(record.Stream, record.Flags, record.PartialOrdinal, record.TimestampTicks, record.PartialId, record.Line);
@@ -163,7 +185,7 @@ internal sealed unsafe class LogRing : ILineSink, IDisposable
     private DropNotice TakeNoticeLocked()
     {
         if (!HasUnnoticedDrops) return default;
-        var notice = new DropNotice(_unnoticedLines[0], _unnoticedBytes[0], _unnoticedLines[1], _unnoticedBytes[1], _firstUnnoticedDropTicks);
+        var notice = new DropNotice(_unnoticedLines[0], _unnoticedBytes[0], _unnoticedLines[1], _unnoticedBytes[1], _firstUnnoticedDropTicks, FullReason);
         Array.Clear(_unnoticedLines);
         Array.Clear(_unnoticedBytes);
         return notice;
@@ -202,8 +224,8 @@ internal sealed unsafe class LogRing : ILineSink, IDisposable
     public void Dispose() => NativeMemory.Free(_memory);
 }
 
-/// <summary>Lines dropped since the last notice, per stream, and when the first of them was dropped.</summary>
-internal readonly record struct DropNotice(long StdoutLines, long StdoutBytes, long StderrLines, long StderrBytes, long SinceTicks)
+/// <summary>Lines dropped since the last notice, per stream, when the first of them was dropped, and which limit was reached.</summary>
+internal readonly record struct DropNotice(long StdoutLines, long StdoutBytes, long StderrLines, long StderrBytes, long SinceTicks, string Reason)
 {
     public bool Any => (StdoutLines | StderrLines) != 0;
 }

@@ -15,26 +15,24 @@ internal sealed class Sender
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(1);
 
-    private readonly LogRing _ring;
+    private readonly IRecordQueue _queue;
     private readonly LogDriver _driver;
     private readonly string _driverName;
     private readonly Counters _counters;
     private readonly DriverLosses _losses;
     private readonly Diagnostics _diagnostics;
-    private readonly long _maxBufferSize;
     private long _batchLines;
     private volatile bool _reopenRequested;
     private readonly Func<bool> _isReopenRequested;
 
-    public Sender(LogRing ring, LogDriver driver, string driverName, Counters counters, DriverLosses losses, Diagnostics diagnostics, long maxBufferSize)
+    public Sender(IRecordQueue queue, LogDriver driver, string driverName, Counters counters, DriverLosses losses, Diagnostics diagnostics)
     {
-        _ring = ring;
+        _queue = queue;
         _driver = driver;
         _driverName = driverName;
         _counters = counters;
         _losses = losses;
         _diagnostics = diagnostics;
-        _maxBufferSize = maxBufferSize;
         _isReopenRequested = () => _reopenRequested;
     }
 
@@ -42,7 +40,7 @@ internal sealed class Sender
     public void RequestReopen()
     {
         _reopenRequested = true;
-        _ring.Wake();
+        _queue.Wake();
     }
 
     public void Run()
@@ -56,10 +54,16 @@ internal sealed class Sender
                 TryReopen();
             }
             if (_driver.PendingCount == 0 && !FillBatch()) return;
-            if (_driver.PendingCount == 0) continue;
+            if (_driver.PendingCount == 0)
+            {
+                // Nothing to send (say, the disk buffer stepped over a segment's seal): what was taken is done.
+                _queue.Delivered();
+                continue;
+            }
             try
             {
                 _driver.Flush();
+                _queue.Delivered();
                 _counters.AddDelivered(_batchLines - _losses.TakeSinceLastFlush());
                 _batchLines = 0;
                 failures = 0;
@@ -70,7 +74,7 @@ internal sealed class Sender
                 _counters.AddRetried();
                 var delay = Backoff(failures, _driver.FirstRetryDelay);
                 _diagnostics.Report($"{_driverName}: delivery failed ({e.Message}); {_driver.PendingCount} lines kept, retry {failures} in {delay.TotalMilliseconds:0}ms");
-                _ring.Sleep((int)delay.TotalMilliseconds);
+                _queue.Sleep((int)delay.TotalMilliseconds);
             }
         }
     }
@@ -92,31 +96,31 @@ internal sealed class Sender
 
     private bool FillBatch()
     {
-        if (!_ring.Reserve(_isReopenRequested, out long position, out long end, out var notice)) return false;
+        if (!_queue.Reserve(_isReopenRequested, out long position, out long end, out var notice)) return false;
         if (notice.Any)
         {
-            AddNotice(LogStream.Stdout, notice.StdoutLines, notice.StdoutBytes, notice.SinceTicks);
-            AddNotice(LogStream.Stderr, notice.StderrLines, notice.StderrBytes, notice.SinceTicks);
+            AddNotice(LogStream.Stdout, notice.StdoutLines, notice.StdoutBytes, notice);
+            AddNotice(LogStream.Stderr, notice.StderrLines, notice.StderrBytes, notice);
         }
         long taken = 0;
         while (position < end)
         {
-            var record = _ring.Read(position, out long size);
+            var record = _queue.Read(position, out long size);
             if (!_driver.TryAdd(record)) break;
             position += size;
             taken++;
         }
-        _ring.Commit(position, taken);
+        _queue.Commit(position, taken);
         _batchLines += taken;
         return true;
     }
 
     /// <summary>The drop notice: a record in the stream that lost lines, where the lost lines were.</summary>
-    private void AddNotice(LogStream stream, long lines, long bytes, long sinceTicks)
+    private void AddNotice(LogStream stream, long lines, long bytes, in DropNotice notice)
     {
         if (lines == 0) return;
-        var since = new DateTime(sinceTicks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var text = $"containerlogger: dropped {lines} lines ({bytes} bytes) of {LogRecord.StreamName(stream)} since {since}: buffer full (max-buffer-size {_maxBufferSize} bytes)";
+        var since = new DateTime(notice.SinceTicks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var text = $"containerlogger: dropped {lines} lines ({bytes} bytes) of {LogRecord.StreamName(stream)} since {since}: {notice.Reason}";
         _driver.TryAdd(new LogRecord(Encoding.UTF8.GetBytes(text), stream, DateTime.UtcNow.Ticks));
     }
 

@@ -43,7 +43,7 @@ public class ReadmeOptionsTableTests
         return JsonDocument.Parse(output.ToArray());
     }
 
-    /// <summary>One table of the options every driver shares, then one per driver of its own options.</summary>
+    /// <summary>One table of the options every driver shares, one per group of drivers sharing more, then one per driver of its own options.</summary>
     private static string RenderTables(JsonDocument listing)
     {
         var drivers = listing.RootElement.GetProperty("drivers").EnumerateArray()
@@ -64,9 +64,20 @@ public class ReadmeOptionsTableTests
             var exceptions = defaults.Where(d => d.Default != usual).Select(d => $"{d.Name}: {d.Default}");
             AppendRow(text, option, string.Join("; ", exceptions.Prepend(usual)));
         }
+        // Options several drivers (but not all) share, such as the disk buffer's, get one table under those drivers' names.
+        var holders = drivers.SelectMany(d => d.Options.Where(o => !common.Contains(Name(o))).Select(o => (Option: Name(o), Driver: d.Name)))
+            .GroupBy(p => p.Option).ToDictionary(g => g.Key, g => string.Join(", ", g.Select(p => p.Driver)));
+        var shared = new HashSet<string>(holders.Where(h => h.Value.Contains(',')).Select(h => h.Key));
+        foreach (var group in shared.GroupBy(option => holders[option]))
+        {
+            text.Append($"\n#### {group.Key}\n\n");
+            AppendHeader(text);
+            var first = drivers.First(d => d.Options.Any(o => Name(o) == group.First()));
+            foreach (var option in first.Options.Where(o => group.Contains(Name(o)))) AppendRow(text, option, DefaultOf(option));
+        }
         foreach (var (name, options) in drivers)
         {
-            var own = options.Where(o => !common.Contains(Name(o))).ToList();
+            var own = options.Where(o => !common.Contains(Name(o)) && !shared.Contains(Name(o))).ToList();
             if (own.Count == 0) continue;
             text.Append($"\n#### {name}\n\n");
             AppendHeader(text);

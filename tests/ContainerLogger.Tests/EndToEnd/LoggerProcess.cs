@@ -30,6 +30,8 @@ public sealed class LoggerStart
     };
     /// <summary>Descriptor → FIFO path opened for reading on it by the shell before exec.</summary>
     public SortedDictionary<int, string> InputFifos { get; } = new();
+    /// <summary>Shell commands run before the exec, such as a resource limit (`ulimit -f 100; trap '' XFSZ;`).</summary>
+    public string ShellPrefix { get; set; } = "";
 
     public string ConfigJson()
     {
@@ -131,7 +133,7 @@ public sealed class LoggerProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        var script = new StringBuilder("exec \"$0\" \"$@\"");
+        var script = new StringBuilder(start.ShellPrefix + "exec \"$0\" \"$@\"");
         foreach (var (fd, path) in start.InputFifos)
         {
             string variable = $"CONTAINERLOGGER_E2E_FD{fd}";

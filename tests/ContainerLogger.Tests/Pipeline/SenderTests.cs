@@ -58,7 +58,7 @@ public class SenderTests
         var driver = new FakeDriver { BatchLimit = 3 };
         for (int i = 0; i < 10; i++) Append(ring, "line " + i, (LogStream)(i % 2), ticks: i);
         ring.CompleteAdding();
-        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(TextWriter.Null), 65536).Run();
+        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(TextWriter.Null)).Run();
         Assert.That(driver.Delivered.Select(r => r.Text), Is.EqualTo(Enumerable.Range(0, 10).Select(i => "line " + i)));
         Assert.That(driver.Delivered.Select(r => r.Stream), Is.EqualTo(Enumerable.Range(0, 10).Select(i => (LogStream)(i % 2))));
         Assert.That(driver.Delivered.Select(r => r.Ticks), Is.EqualTo(Enumerable.Range(0, 10).Select(i => (long)i)));
@@ -76,7 +76,7 @@ public class SenderTests
         var diagnostics = new StringWriter();
         for (int i = 0; i < 5; i++) Append(ring, "line " + i);
         ring.CompleteAdding();
-        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(diagnostics), 65536).Run();
+        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(diagnostics)).Run();
         Assert.That(driver.Delivered.Select(r => r.Text), Is.EqualTo(Enumerable.Range(0, 5).Select(i => "line " + i)));
         Assert.That(driver.Flushes, Is.EqualTo(4));
         Assert.That(counters.Delivered, Is.EqualTo(5));
@@ -92,7 +92,7 @@ public class SenderTests
         for (int i = 0; i < 12; i++) Append(ring, i.ToString("D4") + new string('.', 76), i < 11 ? LogStream.Stdout : LogStream.Stderr);
         ring.CompleteAdding();
         var driver = new FakeDriver();
-        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(TextWriter.Null), 1000).Run();
+        new Sender(ring, driver, "fake", counters, new DriverLosses(counters), new Diagnostics(TextWriter.Null)).Run();
 
         Assert.That(driver.Delivered, Has.Count.EqualTo(11));
         var notice = driver.Delivered[0];
@@ -132,7 +132,7 @@ public class SenderTests
             Append(ring, "line " + i, stream);
         }
         ring.CompleteAdding();
-        new Sender(ring, driver, "fake", counters, losses, new Diagnostics(TextWriter.Null), 65536).Run();
+        new Sender(ring, driver, "fake", counters, losses, new Diagnostics(TextWriter.Null)).Run();
         Assert.Multiple(() =>
         {
             Assert.That(driver.Delivered.Select(r => r.Text), Is.EqualTo(new[] { "line 0", "line 2", "line 4", "line 6", "line 8" }));

@@ -13,7 +13,8 @@ internal sealed record ParsedMessage(int Pri, DateTimeOffset Time, string TimeTe
 /// Debian's rsyslogd, started by the tests in the foreground on 127.0.0.1 and sockets in a temporary directory,
 /// with its own configuration and work directory: imudp, imtcp (plain and gtls with a CA made by openssl here),
 /// imptcp on a unix stream socket and imuxsock on a unix datagram socket. Every message is written to a file
-/// as its parsed fields (PRI, TIMESTAMP, HOSTNAME, APP-NAME, PROCID, MSGID, MSG), one line each.
+/// as its parsed fields (PRI, TIMESTAMP, HOSTNAME, APP-NAME, PROCID, MSGID, MSG), one line each. One main queue worker
+/// keeps arrival order in the file (two workers write their batches of 256 messages interleaved).
 /// </summary>
 internal sealed class RsyslogServer : IDisposable
 {
@@ -66,6 +67,7 @@ internal sealed class RsyslogServer : IDisposable
         File.WriteAllText(Config, $"""
             global(workDirectory="{d}/work" maxMessageSize="64k"
                    defaultNetstreamDriverCAFile="{d}/ca.pem" defaultNetstreamDriverCertFile="{d}/server.pem" defaultNetstreamDriverKeyFile="{d}/server.key")
+            main_queue(queue.workerThreads="1")
             module(load="imudp")
             module(load="imtcp")
             module(load="imptcp")
