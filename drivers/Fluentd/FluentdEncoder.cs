@@ -12,7 +12,9 @@ namespace ContainerLogger.Drivers.Fluentd;
 /// </summary>
 public sealed class FluentdEncoder : IMessageEncoder
 {
-    private const int FixedOverhead = 160; // array header, time, map header, source, the partial fields
+    // The most a record takes besides its constant pairs and its line: [time, record] header, EventTime, a map32
+    // header, source, "log" and a str32 header, the partial fields with a 64-byte id and a 10-digit ordinal.
+    private const int FixedOverhead = 1 + 10 + 5 + (7 + 7) + (4 + 5) + (16 + 5) + (11 + 2 + 64) + (16 + 11) + (13 + 6);
 
     private readonly byte[] _constantPairs;
     private readonly int _constantCount;

@@ -119,6 +119,17 @@ public class FluentdEncoderTests
     }
 
     [Test]
+    public void TheLargestRecordFitsInMaxEncodedLength()
+    {
+        // Every field at its longest: the source written, a str32 line, a 64-byte partial id, a 10-digit ordinal.
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
+        var id = Encoding.ASCII.GetBytes(new string('f', 64));
+        var record = new LogRecord(new byte[70_000], LogStream.Stdout, Ticks, RecordFlags.Partial, int.MaxValue, id);
+        var exact = new byte[encoder.MaxEncodedLength(record.Line.Length)];
+        Assert.That(encoder.Encode(record, exact), Is.LessThanOrEqualTo(exact.Length));
+    }
+
+    [Test]
     public void EmptyLinesAndInvalidUtf8AreSentAsTheyAre()
     {
         var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
