@@ -1,6 +1,8 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Text;
 using ContainerLogger.Config;
+using MessagePack;
 
 namespace ContainerLogger.Drivers.Fluentd;
 
@@ -16,11 +18,15 @@ public sealed class FluentdEncoder : IMessageEncoder
     // header, source, "log" and a str32 header, the partial fields with a 64-byte id and a 10-digit ordinal.
     private const int FixedOverhead = 1 + 10 + 5 + (7 + 7) + (4 + 5) + (16 + 5) + (11 + 2 + 64) + (16 + 11) + (13 + 6);
 
+    private const sbyte EventTimeType = 0;
+
     private readonly byte[] _constantPairs;
     private readonly int _constantCount;
     private readonly bool _writeSource;
     private readonly bool _writeLog;
     private readonly bool _subSecond;
+    private readonly PinnedSpanWriter _output = new();
+    private readonly byte[] _ordinal = new byte[11]; // an int's digits (a stackalloc could not be handed to the writer by ref)
 
     public FluentdEncoder(ContainerInfo info, IReadOnlyDictionary<string, string> attributes, bool subSecondPrecision)
     {
@@ -34,54 +40,83 @@ public sealed class FluentdEncoder : IMessageEncoder
         _writeSource = !constant.ContainsKey("source");
         _writeLog = !constant.ContainsKey("log");
         _constantCount = constant.Count;
-        var bytes = new List<byte>();
-        Span<byte> header = stackalloc byte[MsgPack.MaxHeaderSize];
+        var pairs = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(pairs);
         foreach (var (key, value) in constant)
-            foreach (var text in new[] { key, value })
-            {
-                var utf8 = Encoding.UTF8.GetBytes(text);
-                bytes.AddRange(header[..MsgPack.StrHeader(utf8.Length, header)]);
-                bytes.AddRange(utf8);
-            }
-        _constantPairs = [.. bytes];
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+        writer.Flush();
+        _constantPairs = pairs.WrittenSpan.ToArray();
         _subSecond = subSecondPrecision;
     }
 
     public int MaxEncodedLength(int lineLength) => FixedOverhead + _constantPairs.Length + lineLength;
 
-    public int Encode(in LogRecord record, Span<byte> destination)
+    /// <summary>Writes through MessagePackWriter straight into <paramref name="destination"/>, pinned meanwhile.</summary>
+    public unsafe int Encode(in LogRecord record, Span<byte> destination)
     {
-        int n = MsgPack.ArrayHeader(2, destination);
-        n += _subSecond
-            ? MsgPack.EventTime(record.TimestampTicks, destination[n..])
-            : MsgPack.Int((record.TimestampTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond, destination[n..]);
-        int count = _constantCount + (_writeSource ? 1 : 0) + (_writeLog ? 1 : 0) + (record.IsPartial ? 4 : 0);
-        n += MsgPack.MapHeader(count, destination[n..]);
-        _constantPairs.CopyTo(destination[n..]);
-        n += _constantPairs.Length;
+        fixed (byte* start = destination)
+        {
+            _output.Start(start, destination.Length);
+            var writer = new MessagePackWriter(_output);
+            Write(ref writer, record);
+            writer.Flush();
+            return _output.Written;
+        }
+    }
+
+    private void Write(ref MessagePackWriter writer, in LogRecord record)
+    {
+        writer.WriteArrayHeader(2);
+        if (_subSecond) WriteEventTime(ref writer, record.TimestampTicks);
+        else WriteSeconds(ref writer, record.TimestampTicks);
+        writer.WriteMapHeader(_constantCount + (_writeSource ? 1 : 0) + (_writeLog ? 1 : 0) + (record.IsPartial ? 4 : 0));
+        writer.WriteRaw(_constantPairs);
         if (_writeSource)
         {
-            n += MsgPack.Str("source"u8, destination[n..]);
-            n += MsgPack.Str(LogRecord.StreamNameUtf8(record.Stream), destination[n..]);
+            writer.WriteString("source"u8);
+            writer.WriteString(LogRecord.StreamNameUtf8(record.Stream));
         }
         if (_writeLog)
         {
-            n += MsgPack.Str("log"u8, destination[n..]);
-            n += MsgPack.Str(record.Line, destination[n..]);
+            writer.WriteString("log"u8);
+            writer.WriteString(record.Line);
         }
         if (record.IsPartial)
         {
-            n += MsgPack.Str("partial_message"u8, destination[n..]);
-            n += MsgPack.Str("true"u8, destination[n..]);
-            n += MsgPack.Str("partial_id"u8, destination[n..]);
-            n += MsgPack.Str(record.PartialId, destination[n..]);
-            n += MsgPack.Str("partial_ordinal"u8, destination[n..]);
-            Span<byte> ordinal = stackalloc byte[11];
-            Utf8Formatter.TryFormat(record.PartialOrdinal, ordinal, out int digits);
-            n += MsgPack.Str(ordinal[..digits], destination[n..]);
-            n += MsgPack.Str("partial_last"u8, destination[n..]);
-            n += MsgPack.Str(record.IsLast ? "true"u8 : "false"u8, destination[n..]);
+            writer.WriteString("partial_message"u8);
+            writer.WriteString("true"u8);
+            writer.WriteString("partial_id"u8);
+            writer.WriteString(record.PartialId);
+            writer.WriteString("partial_ordinal"u8);
+            Utf8Formatter.TryFormat(record.PartialOrdinal, _ordinal, out int digits);
+            writer.WriteString(_ordinal.AsSpan(0, digits));
+            writer.WriteString("partial_last"u8);
+            writer.WriteString(record.IsLast ? "true"u8 : "false"u8);
         }
-        return n;
+    }
+
+    /// <summary>Fluentd's EventTime: an ext of type 0 holding big-endian seconds and nanoseconds (fixext 8, 0xd7).</summary>
+    internal static void WriteEventTime(ref MessagePackWriter writer, long ticks)
+    {
+        long sinceEpoch = ticks - DateTime.UnixEpoch.Ticks;
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(EventTimeType, 8));
+        var body = writer.GetSpan(8);
+        BinaryPrimitives.WriteUInt32BigEndian(body, (uint)(sinceEpoch / TimeSpan.TicksPerSecond));
+        BinaryPrimitives.WriteUInt32BigEndian(body[4..], (uint)(sinceEpoch % TimeSpan.TicksPerSecond * 100));
+        writer.Advance(8);
+    }
+
+    /// <summary>
+    /// Integer seconds as Docker sends them: int32 (0xd2) for any date from 1901 to 2038, int64 beyond. (The
+    /// library's compact Write(long) would pick uint32, 0xce: the same value, but not Docker's bytes.)
+    /// </summary>
+    internal static void WriteSeconds(ref MessagePackWriter writer, long ticks)
+    {
+        long seconds = (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+        if (seconds is >= int.MinValue and <= int.MaxValue) writer.WriteInt32((int)seconds);
+        else writer.WriteInt64(seconds);
     }
 }

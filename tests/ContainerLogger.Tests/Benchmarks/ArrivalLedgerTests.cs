@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Text;
 using ContainerLogger.Benchmarks;
 using ContainerLogger.Benchmarks.Receivers;
+using MessagePack;
 
 namespace ContainerLogger.Tests.Benchmarks;
 
@@ -121,30 +123,29 @@ public class ArrivalLedgerTests
     [Test]
     public void FluentdReceiverCountsEachEventOnceHoweverTheBytesArriveAndAcksChunks()
     {
-        var buffer = new byte[4096];
-        int n = 0;
-        var entries = new List<byte>();
+        var entries = new ArrayBufferWriter<byte>();
+        var entry = new MessagePackWriter(entries);
         for (int i = 0; i < 3; i++)
         {
-            var entry = new byte[256];
-            int e = ContainerLogger.Drivers.Fluentd.MsgPack.ArrayHeader(2, entry);
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.EventTime(DateTime.UtcNow.Ticks, entry.AsSpan(e));
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.MapHeader(1, entry.AsSpan(e));
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.Str("log"u8, entry.AsSpan(e));
+            entry.WriteArrayHeader(2);
+            ContainerLogger.Drivers.Fluentd.FluentdEncoder.WriteEventTime(ref entry, DateTime.UtcNow.Ticks);
+            entry.WriteMapHeader(1);
+            entry.WriteString("log"u8);
             var line = new byte[20];
             LineSequence.Write(line, stderr: false, i, line.Length);
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.Str(line.AsSpan(0, 19), entry.AsSpan(e));
-            entries.AddRange(entry.AsSpan(0, e).ToArray());
+            entry.WriteString(line.AsSpan(0, 19));
         }
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.ArrayHeader(3, buffer);
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("tag"u8, buffer.AsSpan(n));
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Bin32Header(entries.Count, buffer.AsSpan(n));
-        entries.CopyTo(buffer, n);
-        n += entries.Count;
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.MapHeader(1, buffer.AsSpan(n));
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("chunk"u8, buffer.AsSpan(n));
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("abc"u8, buffer.AsSpan(n));
-        var message = buffer.AsSpan(0, n).ToArray();
+        entry.Flush();
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(3);
+        writer.WriteString("tag"u8);
+        writer.Write(entries.WrittenSpan);
+        writer.WriteMapHeader(1);
+        writer.WriteString("chunk"u8);
+        writer.WriteString("abc"u8);
+        writer.Flush();
+        var message = buffer.WrittenSpan.ToArray();
 
         using var receiver = new FluentdReceiver(requestAck: true);
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
