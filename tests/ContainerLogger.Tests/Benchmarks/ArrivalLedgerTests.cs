@@ -157,7 +157,7 @@ public class ArrivalLedgerTests
         for (int cut = 0; cut < message.Length; cut++)
         {
             var ledger = new ArrivalLedger(stdoutLines: 3, stderrLines: 0);
-            Assert.That(receiver.Consume(message.AsSpan(0, cut), ledger, peer), Is.Zero, $"cut at {cut}");
+            Assert.That(receiver.Consume(message.AsMemory(0, cut), ledger, peer), Is.Zero, $"cut at {cut}");
             Assert.That(receiver.Consume(message, ledger, peer), Is.EqualTo(message.Length));
             Assert.That((ledger.Unique, ledger.Duplicates, ledger.Foreign), Is.EqualTo((3L, 0L, 0L)), $"cut at {cut}");
             var ack = new byte[9];
@@ -165,5 +165,44 @@ public class ArrivalLedgerTests
             Assert.That(ack, Is.EqualTo(FluentdReceiver.Ack("abc")), "one ack, for the whole message");
         }
         Assert.That(FluentdReceiver.Ack("abc"), Is.EqualTo(new byte[] { 0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa3, (byte)'a', (byte)'b', (byte)'c' }));
+    }
+
+    [Test]
+    public void FluentdReceiverCountsForwardAndMessageModesToo()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        void Record(ref MessagePackWriter writer, int number)
+        {
+            var line = new byte[20];
+            LineSequence.Write(line, stderr: true, number, line.Length);
+            writer.WriteMapHeader(2);
+            writer.WriteString("source"u8);
+            writer.WriteString("stderr"u8);
+            writer.WriteString("log"u8);
+            writer.WriteString(line.AsSpan(0, 19));
+        }
+        writer.WriteArrayHeader(3); // Forward: [tag, [[time, record], ...], options]
+        writer.Write("tag");
+        writer.WriteArrayHeader(2);
+        for (int i = 0; i < 2; i++)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(1_700_000_000);
+            Record(ref writer, i);
+        }
+        writer.WriteMapHeader(1);
+        writer.Write("chunk");
+        writer.Write("forward");
+        writer.WriteArrayHeader(3); // Message: [tag, time, record], no options
+        writer.Write("tag");
+        ContainerLogger.Drivers.Fluentd.FluentdEncoder.WriteEventTime(ref writer, DateTime.UtcNow.Ticks);
+        Record(ref writer, 2);
+        writer.Flush();
+
+        using var receiver = new FluentdReceiver(requestAck: false);
+        var ledger = new ArrivalLedger(stdoutLines: 0, stderrLines: 3);
+        Assert.That(receiver.Consume(buffer.WrittenMemory, ledger, connection: null), Is.EqualTo(buffer.WrittenCount));
+        Assert.That((ledger.Unique, ledger.Duplicates, ledger.Foreign), Is.EqualTo((3L, 0L, 0L)));
     }
 }
