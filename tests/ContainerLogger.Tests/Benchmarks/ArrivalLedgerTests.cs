@@ -128,7 +128,8 @@ public class ArrivalLedgerTests
         for (int i = 0; i < 3; i++)
         {
             entry.WriteArrayHeader(2);
-            ContainerLogger.Drivers.Fluentd.FluentdEncoder.WriteEventTime(ref entry, DateTime.UtcNow.Ticks);
+            entry.WriteExtensionFormatHeader(new ExtensionHeader(0, 8)); // EventTime
+            entry.WriteRaw(new byte[8]);
             entry.WriteMapHeader(1);
             entry.WriteString("log"u8);
             var line = new byte[20];
@@ -196,7 +197,8 @@ public class ArrivalLedgerTests
         writer.Write("forward");
         writer.WriteArrayHeader(3); // Message: [tag, time, record], no options
         writer.Write("tag");
-        ContainerLogger.Drivers.Fluentd.FluentdEncoder.WriteEventTime(ref writer, DateTime.UtcNow.Ticks);
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(0, 8)); // EventTime
+        writer.WriteRaw(new byte[8]);
         Record(ref writer, 2);
         writer.Flush();
 

@@ -10,7 +10,7 @@ namespace ContainerLogger.Tests.Fluentd;
 
 /// <summary>
 /// The msgpack forms of the forward protocol's bytes, as MessagePackWriter writes them: smallest forms, str8
-/// (OldSpec off), Docker's int32 seconds and fluentd's EventTime.
+/// (OldSpec off) and Docker's int32 seconds.
 /// </summary>
 public class MsgPackTests
 {
@@ -74,14 +74,6 @@ public class MsgPackTests
         Assert.That(Hex((ref MessagePackWriter w) => FluentdEncoder.WriteSeconds(ref w, DateTime.UnixEpoch.Ticks + seconds * TimeSpan.TicksPerSecond)),
             Is.EqualTo(expected));
 
-    [Test]
-    public void EventTimeIsExtTypeZeroWithSecondsAndNanoseconds()
-    {
-        // docker-logdrivers.md 9.2: 2024-01-02T03:04:05.123456789Z (ticks keep 100 ns: ...1234567 → 123456700 ns).
-        long ticks = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).Ticks + 1234567;
-        Assert.That(Hex((ref MessagePackWriter w) => FluentdEncoder.WriteEventTime(ref w, ticks)), Is.EqualTo("d70065937d25" + 123456700.ToString("x8")));
-    }
-
     [TestCase(10, "c40a")]
     [TestCase(258, "c50102")]
     [TestCase(65536, "c600010000")]
@@ -112,6 +104,15 @@ public class FluentdEncoderTests
             "ae" + Str("container_name") + "a4" + Str("/web") +
             "a6" + Str("source") + "a6" + Str("stderr") +
             "a3" + Str("log") + "a5" + Str("hello")));
+    }
+
+    [Test]
+    public void EventTimeIsExtTypeZeroWithSecondsAndNanoseconds()
+    {
+        // docker-logdrivers.md 9.2: 2024-01-02T03:04:05.123456789Z (ticks keep 100 ns: ...1234567 → 123456700 ns).
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
+        string hex = Encode(encoder, new LogRecord("x"u8.ToArray(), LogStream.Stdout, Ticks));
+        Assert.That(hex[..22], Is.EqualTo("92" + "d70065937d25" + 123456700.ToString("x8")));
     }
 
     [Test]
