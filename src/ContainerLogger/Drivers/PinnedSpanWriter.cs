@@ -9,7 +9,7 @@ namespace ContainerLogger.Drivers;
 /// it is valid only between <see cref="Start"/> and the end of the caller's <c>fixed</c> block. It never grows:
 /// asking for more than is left means the encoder's MaxEncodedLength was wrong, and fails.
 /// </summary>
-public sealed unsafe class PinnedSpanWriter : MemoryManager<byte>, IBufferWriter<byte>
+internal sealed unsafe class PinnedSpanWriter : MemoryManager<byte>, IBufferWriter<byte>
 {
     private byte* _start;
     private int _capacity;
