@@ -1,9 +1,11 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using ContainerLogger.Net;
+using MessagePack;
 
 namespace ContainerLogger.Drivers.Fluentd;
 
@@ -21,7 +23,6 @@ public sealed class FluentdDriver : LogDriver
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-    private const int PrefixCapacity = 16;
 
     private readonly FluentdAddress _address;
     private readonly FluentdEncoder _encoder;
@@ -34,6 +35,8 @@ public sealed class FluentdDriver : LogDriver
     private readonly DriverLosses _losses;
     private readonly Diagnostics _diagnostics;
     private readonly byte[] _ackBuffer = new byte[AckReader.MaxResponse];
+    /// <summary>The msgpack around the batch's entries: the array header, tag and bin header, then {size, chunk}.</summary>
+    private readonly ArrayBufferWriter<byte> _framing = new(256);
     private RawSocket? _socket;
     private SslStream? _tlsStream;
     private long _connectedAt;
@@ -100,27 +103,29 @@ public sealed class FluentdDriver : LogDriver
     private void Send()
     {
         var entries = _batch.Bytes;
-        Span<byte> prefix = stackalloc byte[PrefixCapacity + _tag.Length];
-        int n = MsgPack.ArrayHeader(3, prefix);
-        n += MsgPack.Str(_tag, prefix[n..]);
-        n += MsgPack.Bin32Header(entries.Length, prefix[n..]);
-        Span<byte> options = stackalloc byte[64];
-        int m = MsgPack.MapHeader(_chunk is null ? 1 : 2, options);
-        m += MsgPack.Str("size"u8, options[m..]);
-        m += MsgPack.UInt((ulong)_batch.Pending, options[m..]);
+        _framing.ResetWrittenCount();
+        var writer = new MessagePackWriter(_framing);
+        writer.WriteArrayHeader(3);
+        writer.WriteString(_tag);
+        writer.WriteBinHeader(entries.Length);
+        writer.Flush();
+        int prefix = _framing.WrittenCount;
+        writer.WriteMapHeader(_chunk is null ? 1 : 2);
+        writer.WriteString("size"u8);
+        writer.Write(_batch.Pending);
         if (_chunk is not null)
         {
-            m += MsgPack.Str("chunk"u8, options[m..]);
-            m += MsgPack.StrHeader(_chunk.Length, options[m..]);
-            m += Encoding.ASCII.GetBytes(_chunk, options[m..]);
+            writer.WriteString("chunk"u8);
+            writer.Write(_chunk);
         }
+        writer.Flush();
         var socket = _socket ??= Connect();
         // The TLS stream's reads are the handshake's and the acks': fluentd-read-timeout bounds them (writes are
         // bounded by the socket's send timeout, fluentd-write-timeout).
         if (_tls is not null) _tlsStream ??= _tls.Authenticate(socket, _address.Host, _readTimeout);
-        WriteAll(prefix[..n]);
+        WriteAll(_framing.WrittenSpan[..prefix]);
         WriteAll(entries);
-        WriteAll(options[..m]);
+        WriteAll(_framing.WrittenSpan[prefix..]);
     }
 
     private void WriteAll(ReadOnlySpan<byte> data)
@@ -140,10 +145,18 @@ public sealed class FluentdDriver : LogDriver
         while (true)
         {
             if (filled == _ackBuffer.Length) throw new IOException($"fluentd's answer exceeds {AckReader.MaxResponse} bytes");
-            int read = _tlsStream is not null ? _tlsStream.Read(_ackBuffer, filled, _ackBuffer.Length - filled) : _socket!.Receive(_ackBuffer.AsSpan(filled), _readTimeout);
+            int read;
+            try
+            {
+                read = _tlsStream is not null ? _tlsStream.Read(_ackBuffer, filled, _ackBuffer.Length - filled) : _socket!.Receive(_ackBuffer.AsSpan(filled), _readTimeout);
+            }
+            catch (Exception e) when (filled > 0 && Cause(e) is TimeoutException)
+            {
+                throw new TimeoutException($"fluentd's answer stopped after {filled} bytes for {_readTimeout.TotalSeconds:0.###}s", e);
+            }
             if (read == 0) throw new IOException("fluentd closed the connection before acknowledging the chunk");
             filled += read;
-            if (!AckReader.TryRead(_ackBuffer.AsSpan(0, filled), out var ack)) continue;
+            if (!AckReader.TryRead(_ackBuffer.AsMemory(0, filled), out var ack)) continue;
             if (ack != _chunk) throw new IOException($"fluentd acknowledged \"{ack}\", not the chunk sent (\"{_chunk}\")");
             return;
         }

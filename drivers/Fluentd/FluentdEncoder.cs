@@ -1,6 +1,9 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Text;
+using System.Runtime.CompilerServices;
 using ContainerLogger.Config;
+using MessagePack;
 
 namespace ContainerLogger.Drivers.Fluentd;
 
@@ -8,17 +11,33 @@ namespace ContainerLogger.Drivers.Fluentd;
 /// One line as a forward-protocol entry, [time, record], with Docker's record: container_id, container_name (with
 /// its leading '/'), source, log (the raw bytes as str, empty lines included), the labels/env attributes copied
 /// over them, and partial_message / partial_id / partial_ordinal / partial_last (all strings) on partial lines.
-/// Everything but the time, the source, the log and the partial fields is encoded once.
 /// </summary>
+/// <remarks>
+/// Everything but the time's value, the line and the partial fields is the same for every record of a stream, so
+/// MessagePackWriter writes it once, here, and each record copies it with WriteRaw. Measured: a writer per record
+/// costs about 12 ns and each call on it 2 to 7 ns; so written, a record takes about 29 ns, against 25 ns for the
+/// hand-written encoder this replaced (inlining Write and WriteEventTimeValue saved 2 to 4 ns).
+/// </remarks>
 public sealed class FluentdEncoder : IMessageEncoder
 {
-    private const int FixedOverhead = 160; // array header, time, map header, source, the partial fields
+    // The most a record takes besides its heads and its line: EventTime's 8 bytes (integer seconds take at most
+    // 9 in all), the line's str32 header, the partial fields with a 64-byte id and a 10-digit ordinal.
+    private const int FixedOverhead = 9 + 5 + (16 + 5) + (11 + 2 + 64) + (16 + 11) + (13 + 6);
 
-    private readonly byte[] _constantPairs;
-    private readonly int _constantCount;
-    private readonly bool _writeSource;
+    private const sbyte EventTimeType = 0;
+    private const int EventTimeLength = 8;
+
+    /// <summary>The [time, record] array header, then with sub-second precision the EventTime ext header.</summary>
+    private readonly byte[] _entryHead;
+    /// <summary>
+    /// Per stream, whole then partial (<see cref="RecordHead"/>): the record's map header, the constant pairs, the
+    /// source pair and the "log" key (unless attributes replace source or log).
+    /// </summary>
+    private readonly byte[][] _recordHeads;
     private readonly bool _writeLog;
     private readonly bool _subSecond;
+    private readonly PinnedSpanWriter _output = new();
+    private readonly byte[] _ordinal = new byte[11]; // an int's digits (a stackalloc could not be handed to the writer by ref)
 
     public FluentdEncoder(ContainerInfo info, IReadOnlyDictionary<string, string> attributes, bool subSecondPrecision)
     {
@@ -29,57 +48,104 @@ public sealed class FluentdEncoder : IMessageEncoder
         };
         foreach (var (key, value) in attributes) constant[key] = value;
         // An attribute named source or log wins over the line's own, as Docker copies attributes last.
-        _writeSource = !constant.ContainsKey("source");
+        bool writeSource = !constant.ContainsKey("source");
         _writeLog = !constant.ContainsKey("log");
-        _constantCount = constant.Count;
-        var bytes = new List<byte>();
-        Span<byte> header = stackalloc byte[MsgPack.MaxHeaderSize];
-        foreach (var (key, value) in constant)
-            foreach (var text in new[] { key, value })
-            {
-                var utf8 = Encoding.UTF8.GetBytes(text);
-                bytes.AddRange(header[..MsgPack.StrHeader(utf8.Length, header)]);
-                bytes.AddRange(utf8);
-            }
-        _constantPairs = [.. bytes];
         _subSecond = subSecondPrecision;
+        _entryHead = Written((ref MessagePackWriter writer) =>
+        {
+            writer.WriteArrayHeader(2);
+            if (subSecondPrecision) writer.WriteExtensionFormatHeader(new ExtensionHeader(EventTimeType, EventTimeLength));
+        });
+        _recordHeads = new byte[4][];
+        foreach (var stream in new[] { LogStream.Stdout, LogStream.Stderr })
+            foreach (bool partial in new[] { false, true })
+                _recordHeads[RecordHead(stream, partial)] = Written((ref MessagePackWriter writer) =>
+                {
+                    writer.WriteMapHeader(constant.Count + (writeSource ? 1 : 0) + (_writeLog ? 1 : 0) + (partial ? 4 : 0));
+                    foreach (var (key, value) in constant)
+                    {
+                        writer.Write(key);
+                        writer.Write(value);
+                    }
+                    if (writeSource)
+                    {
+                        writer.Write("source");
+                        writer.WriteString(LogRecord.StreamNameUtf8(stream));
+                    }
+                    if (_writeLog) writer.Write("log");
+                });
     }
 
-    public int MaxEncodedLength(int lineLength) => FixedOverhead + _constantPairs.Length + lineLength;
+    private delegate void WriteHead(ref MessagePackWriter writer);
 
-    public int Encode(in LogRecord record, Span<byte> destination)
+    private static byte[] Written(WriteHead write)
     {
-        int n = MsgPack.ArrayHeader(2, destination);
-        n += _subSecond
-            ? MsgPack.EventTime(record.TimestampTicks, destination[n..])
-            : MsgPack.Int((record.TimestampTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond, destination[n..]);
-        int count = _constantCount + (_writeSource ? 1 : 0) + (_writeLog ? 1 : 0) + (record.IsPartial ? 4 : 0);
-        n += MsgPack.MapHeader(count, destination[n..]);
-        _constantPairs.CopyTo(destination[n..]);
-        n += _constantPairs.Length;
-        if (_writeSource)
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(output);
+        write(ref writer);
+        writer.Flush();
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static int RecordHead(LogStream stream, bool partial) => 2 * (int)stream + (partial ? 1 : 0);
+
+    // The partial heads are the longest ("stdout" and "stderr" take the same room).
+    public int MaxEncodedLength(int lineLength) => FixedOverhead + _entryHead.Length + _recordHeads[RecordHead(LogStream.Stdout, true)].Length + lineLength;
+
+    /// <summary>Writes through MessagePackWriter straight into <paramref name="destination"/>, pinned meanwhile.</summary>
+    public unsafe int Encode(in LogRecord record, Span<byte> destination)
+    {
+        fixed (byte* start = destination)
         {
-            n += MsgPack.Str("source"u8, destination[n..]);
-            n += MsgPack.Str(LogRecord.StreamNameUtf8(record.Stream), destination[n..]);
+            _output.Start(start, destination.Length);
+            var writer = new MessagePackWriter(_output);
+            Write(ref writer, record);
+            writer.Flush();
+            return _output.Written;
         }
-        if (_writeLog)
-        {
-            n += MsgPack.Str("log"u8, destination[n..]);
-            n += MsgPack.Str(record.Line, destination[n..]);
-        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Write(ref MessagePackWriter writer, in LogRecord record)
+    {
+        writer.WriteRaw(_entryHead);
+        if (_subSecond) WriteEventTimeValue(ref writer, record.TimestampTicks);
+        else WriteSeconds(ref writer, record.TimestampTicks);
+        writer.WriteRaw(_recordHeads[RecordHead(record.Stream, record.IsPartial)]);
+        if (_writeLog) writer.WriteString(record.Line);
         if (record.IsPartial)
         {
-            n += MsgPack.Str("partial_message"u8, destination[n..]);
-            n += MsgPack.Str("true"u8, destination[n..]);
-            n += MsgPack.Str("partial_id"u8, destination[n..]);
-            n += MsgPack.Str(record.PartialId, destination[n..]);
-            n += MsgPack.Str("partial_ordinal"u8, destination[n..]);
-            Span<byte> ordinal = stackalloc byte[11];
-            Utf8Formatter.TryFormat(record.PartialOrdinal, ordinal, out int digits);
-            n += MsgPack.Str(ordinal[..digits], destination[n..]);
-            n += MsgPack.Str("partial_last"u8, destination[n..]);
-            n += MsgPack.Str(record.IsLast ? "true"u8 : "false"u8, destination[n..]);
+            writer.WriteString("partial_message"u8);
+            writer.WriteString("true"u8);
+            writer.WriteString("partial_id"u8);
+            writer.WriteString(record.PartialId);
+            writer.WriteString("partial_ordinal"u8);
+            Utf8Formatter.TryFormat(record.PartialOrdinal, _ordinal, out int digits);
+            writer.WriteString(_ordinal.AsSpan(0, digits));
+            writer.WriteString("partial_last"u8);
+            writer.WriteString(record.IsLast ? "true"u8 : "false"u8);
         }
-        return n;
+    }
+
+    /// <summary>Fluentd's EventTime after its ext header (type 0, 8 bytes): big-endian seconds, then nanoseconds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteEventTimeValue(ref MessagePackWriter writer, long ticks)
+    {
+        long sinceEpoch = ticks - DateTime.UnixEpoch.Ticks;
+        var value = writer.GetSpan(EventTimeLength);
+        BinaryPrimitives.WriteUInt32BigEndian(value, (uint)(sinceEpoch / TimeSpan.TicksPerSecond));
+        BinaryPrimitives.WriteUInt32BigEndian(value[4..], (uint)(sinceEpoch % TimeSpan.TicksPerSecond * 100));
+        writer.Advance(EventTimeLength);
+    }
+
+    /// <summary>
+    /// Integer seconds as Docker sends them: int32 (0xd2) for any date from 1901 to 2038, int64 beyond. (The
+    /// library's compact Write(long) would pick uint32, 0xce: the same value, but not Docker's bytes.)
+    /// </summary>
+    internal static void WriteSeconds(ref MessagePackWriter writer, long ticks)
+    {
+        long seconds = (ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond;
+        if (seconds is >= int.MinValue and <= int.MaxValue) writer.WriteInt32((int)seconds);
+        else writer.WriteInt64(seconds);
     }
 }

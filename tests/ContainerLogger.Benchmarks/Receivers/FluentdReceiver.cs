@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net.Sockets;
+using MessagePack;
 
 namespace ContainerLogger.Benchmarks.Receivers;
 
@@ -13,7 +15,7 @@ internal sealed class FluentdReceiver(bool requestAck) : StreamReceiver
         ["fluentd-request-ack"] = requestAck ? "true" : "false",
     };
 
-    internal override int Consume(ReadOnlySpan<byte> data, ArrivalLedger ledger, Socket? connection)
+    internal override int Consume(ReadOnlyMemory<byte> data, ArrivalLedger ledger, Socket? connection)
     {
         var messages = new ForwardMessages(data);
         while (messages.Consumed < data.Length && messages.TryRead(ledger, out var chunk))
@@ -22,5 +24,14 @@ internal sealed class FluentdReceiver(bool requestAck) : StreamReceiver
     }
 
     /// <summary>{"ack": chunk}.</summary>
-    internal static byte[] Ack(string chunk) => [0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', (byte)(0xa0 | chunk.Length), .. System.Text.Encoding.ASCII.GetBytes(chunk)];
+    internal static byte[] Ack(string chunk)
+    {
+        var answer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(answer);
+        writer.WriteMapHeader(1);
+        writer.Write("ack");
+        writer.Write(chunk);
+        writer.Flush();
+        return answer.WrittenSpan.ToArray();
+    }
 }

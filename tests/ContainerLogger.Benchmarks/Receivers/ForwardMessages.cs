@@ -1,162 +1,87 @@
-using System.Buffers.Binary;
+using MessagePack;
 
 namespace ContainerLogger.Benchmarks.Receivers;
 
 /// <summary>
-/// Just enough MessagePack to count forward-protocol events: Message, Forward and PackedForward messages, each
-/// event's "log" handed to a callback, and the chunk id to acknowledge. A message cut short returns false, to be
-/// read again once more bytes arrived.
+/// Counts forward-protocol events with MessagePackReader: Message, Forward and PackedForward messages, each event's
+/// "log" handed to the ledger, and the chunk id to acknowledge. A message cut short is left unread, to be read
+/// again once more bytes arrived.
 /// </summary>
-internal ref struct ForwardMessages(ReadOnlySpan<byte> data)
+internal ref struct ForwardMessages(ReadOnlyMemory<byte> data)
 {
-    private readonly ReadOnlySpan<byte> _data = data;
-    private int _at;
+    private MessagePackReader _reader = new(data);
 
-    public int Consumed => _at;
+    public readonly int Consumed => (int)_reader.Consumed;
 
     /// <summary>Reads one whole message; false (nothing consumed) when it is not all there yet.</summary>
     public bool TryRead(ArrivalLedger ledger, out string? chunk)
     {
-        int start = _at;
         chunk = null;
+        // Whole first, so that no event of a message cut short is counted twice; the copy then reads it.
+        var message = _reader;
         try
         {
-            // Whole first, so that no event of a message cut short is counted twice.
-            Skip();
-            _at = start;
-            int items = ArrayLength();
-            Skip(); // tag
-            byte kind = Peek();
-            string? found;
-            if (kind is 0xc4 or 0xc5 or 0xc6 || (kind & 0xe0) == 0xa0 || kind is 0xd9 or 0xda or 0xdb)
-            {
-                var entries = new ForwardMessages(Bytes());
-                while (entries._at < entries._data.Length) entries.Entry(ledger);
-                found = items > 2 ? Options() : null;
-            }
-            else if ((kind & 0xf0) == 0x90 || kind is 0xdc or 0xdd)
-            {
-                int count = ArrayLength();
-                for (int i = 0; i < count; i++) Entry(ledger);
-                found = items > 2 ? Options() : null;
-            }
-            else
-            {
-                Skip(); // time
-                ledger.Record(Log());
-                found = items > 3 ? Options() : null;
-            }
-            chunk = found;
-            return true;
+            _reader.Skip();
         }
-        catch (IndexOutOfRangeException)
+        catch (EndOfStreamException)
         {
-            _at = start;
+            _reader = message;
             return false;
         }
-        catch (ArgumentOutOfRangeException)
+        int items = message.ReadArrayHeader();
+        message.Skip(); // tag
+        switch (message.NextMessagePackType)
         {
-            _at = start;
-            return false;
+            case MessagePackType.Binary or MessagePackType.String: // PackedForward: the entries in one blob
+                var entries = new MessagePackReader(Text(ref message));
+                while (!entries.End) Entry(ref entries, ledger);
+                if (items > 2) chunk = Options(ref message);
+                break;
+            case MessagePackType.Array: // Forward
+                for (int count = message.ReadArrayHeader(); count > 0; count--) Entry(ref message, ledger);
+                if (items > 2) chunk = Options(ref message);
+                break;
+            default: // Message: [tag, time, record, options]
+                message.Skip();
+                ledger.Record(Log(ref message));
+                if (items > 3) chunk = Options(ref message);
+                break;
         }
+        return true;
     }
 
-    private void Entry(ArrivalLedger ledger)
+    /// <summary>[time, record].</summary>
+    private static void Entry(ref MessagePackReader reader, ArrivalLedger ledger)
     {
-        ArrayLength();
-        Skip(); // time
-        ledger.Record(Log());
+        reader.ReadArrayHeader();
+        reader.Skip(); // time
+        ledger.Record(Log(ref reader));
     }
 
     /// <summary>The record map's "log" value (other keys skipped).</summary>
-    private ReadOnlySpan<byte> Log()
+    private static ReadOnlySpan<byte> Log(ref MessagePackReader reader)
     {
-        int pairs = MapLength();
         ReadOnlySpan<byte> log = default;
-        for (int i = 0; i < pairs; i++)
+        for (int pairs = reader.ReadMapHeader(); pairs > 0; pairs--)
         {
-            var key = Bytes();
-            if (key.SequenceEqual("log"u8)) log = Bytes();
-            else Skip();
+            if (Text(ref reader).Span.SequenceEqual("log"u8)) log = Text(ref reader).Span;
+            else reader.Skip();
         }
         return log;
     }
 
-    private string? Options()
+    private static string? Options(ref MessagePackReader reader)
     {
-        int pairs = MapLength();
         string? chunk = null;
-        for (int i = 0; i < pairs; i++)
+        for (int pairs = reader.ReadMapHeader(); pairs > 0; pairs--)
         {
-            var key = Bytes();
-            if (key.SequenceEqual("chunk"u8)) chunk = System.Text.Encoding.ASCII.GetString(Bytes());
-            else Skip();
+            if (Text(ref reader).Span.SequenceEqual("chunk"u8)) chunk = System.Text.Encoding.ASCII.GetString(Text(ref reader).Span);
+            else reader.Skip();
         }
         return chunk;
     }
 
-    private byte Peek() => _data[_at];
-
-    private int ArrayLength()
-    {
-        byte b = _data[_at++];
-        if ((b & 0xf0) == 0x90) return b & 0x0f;
-        return b == 0xdc ? U16() : b == 0xdd ? U32() : throw new InvalidDataException($"expected an array, got 0x{b:x2}");
-    }
-
-    private int MapLength()
-    {
-        byte b = _data[_at++];
-        if ((b & 0xf0) == 0x80) return b & 0x0f;
-        return b == 0xde ? U16() : b == 0xdf ? U32() : throw new InvalidDataException($"expected a map, got 0x{b:x2}");
-    }
-
-    /// <summary>A str or bin.</summary>
-    private ReadOnlySpan<byte> Bytes()
-    {
-        byte b = _data[_at++];
-        int length = (b & 0xe0) == 0xa0 ? b & 0x1f : b switch
-        {
-            0xd9 or 0xc4 => _data[_at++],
-            0xda or 0xc5 => U16(),
-            0xdb or 0xc6 => U32(),
-            _ => throw new InvalidDataException($"expected str or bin, got 0x{b:x2}"),
-        };
-        var value = _data.Slice(_at, length);
-        _at += length;
-        return value;
-    }
-
-    private void Skip()
-    {
-        byte b = _data[_at];
-        if (b < 0x80 || b >= 0xe0 || b is 0xc0 or 0xc2 or 0xc3) { _at++; return; }
-        if ((b & 0xe0) == 0xa0 || b is 0xd9 or 0xda or 0xdb or 0xc4 or 0xc5 or 0xc6) { Bytes(); return; }
-        if ((b & 0xf0) == 0x90 || b is 0xdc or 0xdd) { for (int n = ArrayLength(); n > 0; n--) Skip(); return; }
-        if ((b & 0xf0) == 0x80 || b is 0xde or 0xdf) { for (int n = MapLength() * 2; n > 0; n--) Skip(); return; }
-        _at += b switch
-        {
-            0xcc or 0xd0 => 2,
-            0xcd or 0xd1 => 3,
-            0xce or 0xd2 or 0xca => 5,
-            0xcf or 0xd3 or 0xcb => 9,
-            0xd7 => 10, // fixext 8: EventTime
-            _ => throw new InvalidDataException($"unexpected 0x{b:x2}"),
-        };
-        if (_at > _data.Length) throw new IndexOutOfRangeException();
-    }
-
-    private int U16()
-    {
-        int value = BinaryPrimitives.ReadUInt16BigEndian(_data[_at..]);
-        _at += 2;
-        return value;
-    }
-
-    private int U32()
-    {
-        int value = (int)BinaryPrimitives.ReadUInt32BigEndian(_data[_at..]);
-        _at += 4;
-        return value;
-    }
+    /// <summary>A str or bin, as a slice of the buffer the reader reads (one segment).</summary>
+    private static ReadOnlyMemory<byte> Text(ref MessagePackReader reader) =>
+        (reader.NextMessagePackType == MessagePackType.Binary ? reader.ReadBytes() : reader.ReadStringSequence())!.Value.First;
 }

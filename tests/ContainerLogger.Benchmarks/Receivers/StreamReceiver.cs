@@ -19,7 +19,7 @@ internal abstract class StreamReceiver : Receiver
     protected int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
     /// <summary>Counts every whole message in <paramref name="data"/>, answering on <paramref name="connection"/> if the protocol does; returns the bytes consumed.</summary>
-    internal abstract int Consume(ReadOnlySpan<byte> data, ArrivalLedger ledger, Socket? connection);
+    internal abstract int Consume(ReadOnlyMemory<byte> data, ArrivalLedger ledger, Socket? connection);
 
     public override void Start(ArrivalLedger ledger)
     {
@@ -58,7 +58,7 @@ internal abstract class StreamReceiver : Receiver
                 int read = connection.Receive(buffer.AsSpan(filled));
                 if (read == 0) return;
                 filled += read;
-                int consumed = Consume(buffer.AsSpan(0, filled), ledger, connection);
+                int consumed = Consume(buffer.AsMemory(0, filled), ledger, connection);
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;
                 if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Text;
 using ContainerLogger.Benchmarks;
 using ContainerLogger.Benchmarks.Receivers;
+using MessagePack;
 
 namespace ContainerLogger.Tests.Benchmarks;
 
@@ -121,30 +123,30 @@ public class ArrivalLedgerTests
     [Test]
     public void FluentdReceiverCountsEachEventOnceHoweverTheBytesArriveAndAcksChunks()
     {
-        var buffer = new byte[4096];
-        int n = 0;
-        var entries = new List<byte>();
+        var entries = new ArrayBufferWriter<byte>();
+        var entry = new MessagePackWriter(entries);
         for (int i = 0; i < 3; i++)
         {
-            var entry = new byte[256];
-            int e = ContainerLogger.Drivers.Fluentd.MsgPack.ArrayHeader(2, entry);
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.EventTime(DateTime.UtcNow.Ticks, entry.AsSpan(e));
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.MapHeader(1, entry.AsSpan(e));
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.Str("log"u8, entry.AsSpan(e));
+            entry.WriteArrayHeader(2);
+            entry.WriteExtensionFormatHeader(new ExtensionHeader(0, 8)); // EventTime
+            entry.WriteRaw(new byte[8]);
+            entry.WriteMapHeader(1);
+            entry.WriteString("log"u8);
             var line = new byte[20];
             LineSequence.Write(line, stderr: false, i, line.Length);
-            e += ContainerLogger.Drivers.Fluentd.MsgPack.Str(line.AsSpan(0, 19), entry.AsSpan(e));
-            entries.AddRange(entry.AsSpan(0, e).ToArray());
+            entry.WriteString(line.AsSpan(0, 19));
         }
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.ArrayHeader(3, buffer);
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("tag"u8, buffer.AsSpan(n));
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Bin32Header(entries.Count, buffer.AsSpan(n));
-        entries.CopyTo(buffer, n);
-        n += entries.Count;
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.MapHeader(1, buffer.AsSpan(n));
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("chunk"u8, buffer.AsSpan(n));
-        n += ContainerLogger.Drivers.Fluentd.MsgPack.Str("abc"u8, buffer.AsSpan(n));
-        var message = buffer.AsSpan(0, n).ToArray();
+        entry.Flush();
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(3);
+        writer.WriteString("tag"u8);
+        writer.Write(entries.WrittenSpan);
+        writer.WriteMapHeader(1);
+        writer.WriteString("chunk"u8);
+        writer.WriteString("abc"u8);
+        writer.Flush();
+        var message = buffer.WrittenSpan.ToArray();
 
         using var receiver = new FluentdReceiver(requestAck: true);
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -156,7 +158,7 @@ public class ArrivalLedgerTests
         for (int cut = 0; cut < message.Length; cut++)
         {
             var ledger = new ArrivalLedger(stdoutLines: 3, stderrLines: 0);
-            Assert.That(receiver.Consume(message.AsSpan(0, cut), ledger, peer), Is.Zero, $"cut at {cut}");
+            Assert.That(receiver.Consume(message.AsMemory(0, cut), ledger, peer), Is.Zero, $"cut at {cut}");
             Assert.That(receiver.Consume(message, ledger, peer), Is.EqualTo(message.Length));
             Assert.That((ledger.Unique, ledger.Duplicates, ledger.Foreign), Is.EqualTo((3L, 0L, 0L)), $"cut at {cut}");
             var ack = new byte[9];
@@ -164,5 +166,45 @@ public class ArrivalLedgerTests
             Assert.That(ack, Is.EqualTo(FluentdReceiver.Ack("abc")), "one ack, for the whole message");
         }
         Assert.That(FluentdReceiver.Ack("abc"), Is.EqualTo(new byte[] { 0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa3, (byte)'a', (byte)'b', (byte)'c' }));
+    }
+
+    [Test]
+    public void FluentdReceiverCountsForwardAndMessageModesToo()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        void Record(ref MessagePackWriter writer, int number)
+        {
+            var line = new byte[20];
+            LineSequence.Write(line, stderr: true, number, line.Length);
+            writer.WriteMapHeader(2);
+            writer.WriteString("source"u8);
+            writer.WriteString("stderr"u8);
+            writer.WriteString("log"u8);
+            writer.WriteString(line.AsSpan(0, 19));
+        }
+        writer.WriteArrayHeader(3); // Forward: [tag, [[time, record], ...], options]
+        writer.Write("tag");
+        writer.WriteArrayHeader(2);
+        for (int i = 0; i < 2; i++)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(1_700_000_000);
+            Record(ref writer, i);
+        }
+        writer.WriteMapHeader(1);
+        writer.Write("chunk");
+        writer.Write("forward");
+        writer.WriteArrayHeader(3); // Message: [tag, time, record], no options
+        writer.Write("tag");
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(0, 8)); // EventTime
+        writer.WriteRaw(new byte[8]);
+        Record(ref writer, 2);
+        writer.Flush();
+
+        using var receiver = new FluentdReceiver(requestAck: false);
+        var ledger = new ArrivalLedger(stdoutLines: 0, stderrLines: 3);
+        Assert.That(receiver.Consume(buffer.WrittenMemory, ledger, connection: null), Is.EqualTo(buffer.WrittenCount));
+        Assert.That((ledger.Unique, ledger.Duplicates, ledger.Foreign), Is.EqualTo((3L, 0L, 0L)));
     }
 }

@@ -1,17 +1,28 @@
+using System.Buffers;
 using System.Text;
 using ContainerLogger.Config;
 using ContainerLogger.Drivers;
 using ContainerLogger.Drivers.Fluentd;
 using ContainerLogger.Tests.Support;
+using MessagePack;
 
 namespace ContainerLogger.Tests.Fluentd;
 
+/// <summary>
+/// The msgpack forms of the forward protocol's bytes, as MessagePackWriter writes them: smallest forms, str8
+/// (OldSpec off) and Docker's int32 seconds.
+/// </summary>
 public class MsgPackTests
 {
-    private static string Hex(Func<byte[], int> write)
+    private delegate void Write(ref MessagePackWriter writer);
+
+    private static string Hex(Write write)
     {
-        var buffer = new byte[80_000];
-        return Convert.ToHexString(buffer, 0, write(buffer)).ToLowerInvariant();
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(output);
+        write(ref writer);
+        writer.Flush();
+        return Convert.ToHexString(output.WrittenSpan).ToLowerInvariant();
     }
 
     private static string Head(string hex, int bytes) => hex[..(2 * bytes)];
@@ -26,7 +37,7 @@ public class MsgPackTests
     public void StrHeadersAtTheirBoundaries(int length, string expected)
     {
         var value = new byte[length];
-        string hex = Hex(b => MsgPack.Str(value, b));
+        string hex = Hex((ref MessagePackWriter w) => w.WriteString(value));
         Assert.That(Head(hex, expected.Length / 2), Is.EqualTo(expected));
         Assert.That(hex.Length / 2, Is.EqualTo(expected.Length / 2 + length));
     }
@@ -38,8 +49,8 @@ public class MsgPackTests
     [TestCase(65536, "df00010000", "dd00010000")]
     public void MapAndArrayHeadersAtTheirBoundaries(int count, string map, string array)
     {
-        Assert.That(Hex(b => MsgPack.MapHeader(count, b)), Is.EqualTo(map));
-        Assert.That(Hex(b => MsgPack.ArrayHeader(count, b)), Is.EqualTo(array));
+        Assert.That(Hex((ref MessagePackWriter w) => w.WriteMapHeader(count)), Is.EqualTo(map));
+        Assert.That(Hex((ref MessagePackWriter w) => w.WriteArrayHeader(count)), Is.EqualTo(array));
     }
 
     [TestCase(0UL, "00")]
@@ -52,29 +63,22 @@ public class MsgPackTests
     [TestCase(4294967295UL, "ceffffffff")]
     [TestCase(4294967296UL, "cf0000000100000000")]
     public void UnsignedIntegersInTheirSmallestForm(ulong value, string expected) =>
-        Assert.That(Hex(b => MsgPack.UInt(value, b)), Is.EqualTo(expected));
+        Assert.That(Hex((ref MessagePackWriter w) => w.Write(value)), Is.EqualTo(expected));
 
-    [TestCase(0L, "00")]
-    [TestCase(127L, "7f")]
-    [TestCase(-1L, "ff")]
-    [TestCase(-32L, "e0")]
-    [TestCase(-33L, "d0df")]
-    [TestCase(128L, "d10080")]
     [TestCase(1704164645L, "d265937d25")]
+    [TestCase(2147483647L, "d27fffffff")]
+    [TestCase(-1L, "d2ffffffff")]
+    [TestCase(2147483648L, "d30000000080000000")]
     [TestCase(4294967296L, "d30000000100000000")]
-    public void SignedIntegersAsDockerSendsSeconds(long value, string expected) =>
-        Assert.That(Hex(b => MsgPack.Int(value, b)), Is.EqualTo(expected));
+    public void SecondsAsDockerSendsThem(long seconds, string expected) =>
+        Assert.That(Hex((ref MessagePackWriter w) => FluentdEncoder.WriteSeconds(ref w, DateTime.UnixEpoch.Ticks + seconds * TimeSpan.TicksPerSecond)),
+            Is.EqualTo(expected));
 
-    [Test]
-    public void EventTimeIsExtTypeZeroWithSecondsAndNanoseconds()
-    {
-        // docker-logdrivers.md 9.2: 2024-01-02T03:04:05.123456789Z (ticks keep 100 ns: ...1234567 → 123456700 ns).
-        long ticks = new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).Ticks + 1234567;
-        Assert.That(Hex(b => MsgPack.EventTime(ticks, b)), Is.EqualTo("d70065937d25" + 123456700.ToString("x8")));
-    }
-
-    [Test]
-    public void Bin32HeaderCarriesTheLength() => Assert.That(Hex(b => MsgPack.Bin32Header(258, b)), Is.EqualTo("c600000102"));
+    [TestCase(10, "c40a")]
+    [TestCase(258, "c50102")]
+    [TestCase(65536, "c600010000")]
+    public void BinHeadersCarryTheLengthInTheirSmallestForm(int length, string expected) =>
+        Assert.That(Hex((ref MessagePackWriter w) => w.WriteBinHeader(length)), Is.EqualTo(expected));
 }
 
 public class FluentdEncoderTests
@@ -103,6 +107,15 @@ public class FluentdEncoderTests
     }
 
     [Test]
+    public void EventTimeIsExtTypeZeroWithSecondsAndNanoseconds()
+    {
+        // docker-logdrivers.md 9.2: 2024-01-02T03:04:05.123456789Z (ticks keep 100 ns: ...1234567 → 123456700 ns).
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
+        string hex = Encode(encoder, new LogRecord("x"u8.ToArray(), LogStream.Stdout, Ticks));
+        Assert.That(hex[..22], Is.EqualTo("92" + "d70065937d25" + 123456700.ToString("x8")));
+    }
+
+    [Test]
     public void AttributesCopyOverTheRecordAndPartialsAreStrings()
     {
         var encoder = new FluentdEncoder(Info, new Dictionary<string, string> { ["source"] = "app" }, subSecondPrecision: true);
@@ -119,41 +132,23 @@ public class FluentdEncoderTests
     }
 
     [Test]
+    public void TheLargestRecordFitsInMaxEncodedLength()
+    {
+        // Every field at its longest: the source written, a str32 line, a 64-byte partial id, a 10-digit ordinal.
+        var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
+        var id = Encoding.ASCII.GetBytes(new string('f', 64));
+        var record = new LogRecord(new byte[70_000], LogStream.Stdout, Ticks, RecordFlags.Partial, int.MaxValue, id);
+        var exact = new byte[encoder.MaxEncodedLength(record.Line.Length)];
+        Assert.That(encoder.Encode(record, exact), Is.LessThanOrEqualTo(exact.Length));
+    }
+
+    [Test]
     public void EmptyLinesAndInvalidUtf8AreSentAsTheyAre()
     {
         var encoder = new FluentdEncoder(Info, new Dictionary<string, string>(), subSecondPrecision: true);
         Assert.That(Encode(encoder, new LogRecord(default, LogStream.Stdout, Ticks)), Does.EndWith("a3" + Str("log") + "a0"));
         Assert.That(Encode(encoder, new LogRecord(new byte[] { 0xff, 0x00 }, LogStream.Stdout, Ticks)), Does.EndWith("a3" + Str("log") + "a2ff00"));
     }
-}
-
-public class AckReaderTests
-{
-    [Test]
-    public void ReadsTheAckOfACompleteMapAndWaitsForMore()
-    {
-        byte[] answer = [0x82, 0xa3, .. "ack"u8, 0xa4, .. "abcd"u8, 0xa4, .. "note"u8, 0xcd, 0x01, 0x00];
-        for (int cut = 0; cut < answer.Length; cut++)
-            Assert.That(AckReader.TryRead(answer.AsSpan(0, cut), out _), Is.False, $"{cut} bytes are not a whole answer");
-        Assert.That(AckReader.TryRead(answer, out var ack), Is.True);
-        Assert.That(ack, Is.EqualTo("abcd"));
-    }
-
-    [Test]
-    public void AcceptsABinAckAndReportsAMissingOne()
-    {
-        Assert.That(AckReader.TryRead([0x81, 0xa3, .. "ack"u8, 0xc4, 0x02, .. "id"u8], out var ack), Is.True);
-        Assert.That(ack, Is.EqualTo("id"));
-        Assert.That(AckReader.TryRead([0x80], out var none), Is.True);
-        Assert.That(none, Is.Null);
-    }
-
-    [TestCase(new byte[] { 0xc1 })]
-    [TestCase(new byte[] { 0x92, 0x01, 0x02 })]
-    [TestCase(new byte[] { 0x81, 0x01, 0x02 })]
-    [TestCase(new byte[] { 0x81, 0xa1, 0x61, 0x90 })]
-    public void GarbageIsAFailure(byte[] answer) =>
-        Assert.Throws<IOException>(() => AckReader.TryRead(answer, out _));
 }
 
 public class FluentdOptionsTests
@@ -256,68 +251,117 @@ public class FluentdDriverTests
 
 public class FluentdWireTests
 {
+    private static System.Net.Sockets.TcpListener Listen()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return listener;
+    }
+
+    private static LogDriver AckingDriverWithTwoLines(System.Net.Sockets.TcpListener listener)
+    {
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var config = Env.LoadFor(FluentdDriver.Descriptor,
+            $"{{\"fluentd-address\":\"127.0.0.1:{port}\",\"fluentd-request-ack\":\"true\",\"tag\":\"web\",\"fluentd-read-timeout\":\"1s\"}}");
+        Assert.That(config.Errors, Is.Empty);
+        var driver = FluentdDriver.Descriptor.Create(config.CreateContext(new Diagnostics(TextWriter.Null)));
+        driver.TryAdd(new LogRecord("one"u8.ToArray(), LogStream.Stdout, DateTime.UtcNow.Ticks));
+        driver.TryAdd(new LogRecord("two"u8.ToArray(), LogStream.Stderr, DateTime.UtcNow.Ticks));
+        return driver;
+    }
+
+    /// <summary>
+    /// Flushes while a server on <paramref name="listener"/> takes the message, checks its framing and answers;
+    /// then closes, or with <paramref name="holdOpen"/> waits for the driver to hang up. Returns the chunk id sent.
+    /// </summary>
+    private static string FlushAnswering(LogDriver driver, System.Net.Sockets.TcpListener listener, Func<string, byte[]> answer,
+        out Exception? failure, bool holdOpen = false)
+    {
+        string chunk = "";
+        var server = Task.Run(() =>
+        {
+            using var connection = listener.AcceptSocket();
+            connection.ReceiveTimeout = 10_000;
+            var buffer = new byte[4096];
+            int filled = 0;
+            while (true)
+            {
+                filled += connection.Receive(buffer.AsSpan(filled));
+                var text = Encoding.ASCII.GetString(buffer, 0, filled);
+                int at = text.IndexOf("chunk", StringComparison.Ordinal);
+                if (at >= 0 && filled >= at + 6 + 24) break;
+            }
+            var reader = new MessagePackReader(buffer.AsMemory(0, filled));
+            Assert.That(reader.ReadArrayHeader(), Is.EqualTo(3), "[tag, entries, options]");
+            Assert.That(reader.ReadString(), Is.EqualTo("web"));
+            Assert.That(reader.NextMessagePackType, Is.EqualTo(MessagePackType.Binary), "entries as bin (PackedForward)");
+            reader.ReadBytes();
+            var options = buffer.AsSpan((int)reader.Consumed, filled - (int)reader.Consumed);
+            Assert.That(options[..7].ToArray(), Is.EqualTo(new byte[] { 0x82, 0xa4, (byte)'s', (byte)'i', (byte)'z', (byte)'e', 0x02 }));
+            Assert.That(options[7..14].ToArray(), Is.EqualTo(new byte[] { 0xa5, (byte)'c', (byte)'h', (byte)'u', (byte)'n', (byte)'k', 0xb8 }));
+            chunk = Encoding.ASCII.GetString(options[14..38]);
+            connection.Send(answer(chunk));
+            if (holdOpen) connection.Receive(buffer);
+        });
+        failure = null;
+        try
+        {
+            driver.Flush();
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            failure = e;
+        }
+        Assert.That(server.Wait(TimeSpan.FromSeconds(20)), Is.True, "the server finished");
+        return chunk;
+    }
+
+    private static byte[] Ack(string chunk) => [0x81, 0xa3, .. "ack"u8, 0xb8, .. Encoding.ASCII.GetBytes(chunk)];
+
     [Test]
     public void ABatchIsOnePackedForwardMessageWhoseChunkIdSurvivesARetry()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        var config = Env.LoadFor(FluentdDriver.Descriptor,
-            $"{{\"fluentd-address\":\"127.0.0.1:{port}\",\"fluentd-request-ack\":\"true\",\"tag\":\"web\",\"fluentd-read-timeout\":\"2s\"}}");
-        Assert.That(config.Errors, Is.Empty);
-        using var driver = FluentdDriver.Descriptor.Create(config.CreateContext(new Diagnostics(TextWriter.Null)));
-        driver.TryAdd(new LogRecord("one"u8.ToArray(), LogStream.Stdout, DateTime.UtcNow.Ticks));
-        driver.TryAdd(new LogRecord("two"u8.ToArray(), LogStream.Stderr, DateTime.UtcNow.Ticks));
+        using var listener = Listen();
+        using var driver = AckingDriverWithTwoLines(listener);
 
-        string FlushAnswering(Func<string, byte[]> answer, out Exception? failure)
-        {
-            string chunk = "";
-            var server = Task.Run(() =>
-            {
-                using var connection = listener.AcceptSocket();
-                var buffer = new byte[4096];
-                int filled = 0;
-                while (true)
-                {
-                    filled += connection.Receive(buffer.AsSpan(filled));
-                    var text = Encoding.ASCII.GetString(buffer, 0, filled);
-                    int at = text.IndexOf("chunk", StringComparison.Ordinal);
-                    if (at >= 0 && filled >= at + 6 + 24) break;
-                }
-                var message = buffer.AsSpan(0, filled);
-                Assert.That(message[0], Is.EqualTo(0x93), "[tag, entries, options]");
-                Assert.That(message[1..5].ToArray(), Is.EqualTo(new byte[] { 0xa3, (byte)'w', (byte)'e', (byte)'b' }));
-                Assert.That(message[5], Is.EqualTo(0xc6), "entries as bin32 (PackedForward)");
-                int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(message[6..]);
-                var options = message[(10 + length)..];
-                Assert.That(options[..7].ToArray(), Is.EqualTo(new byte[] { 0x82, 0xa4, (byte)'s', (byte)'i', (byte)'z', (byte)'e', 0x02 }));
-                Assert.That(options[7..14].ToArray(), Is.EqualTo(new byte[] { 0xa5, (byte)'c', (byte)'h', (byte)'u', (byte)'n', (byte)'k', 0xb8 }));
-                chunk = Encoding.ASCII.GetString(options[14..38]);
-                connection.Send(answer(chunk));
-            });
-            failure = null;
-            try
-            {
-                driver.Flush();
-            }
-            catch (IOException e)
-            {
-                failure = e;
-            }
-            server.Wait(TimeSpan.FromSeconds(10));
-            return chunk;
-        }
-
-        string first = FlushAnswering(_ => [0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa5, .. "wrong"u8], out var failure);
+        string first = FlushAnswering(driver, listener, _ => [0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xa5, .. "wrong"u8], out var failure);
         Assert.That(failure?.Message, Does.Contain("not the chunk sent"));
         Assert.That(driver.PendingCount, Is.EqualTo(2));
         var id = Convert.FromBase64String(first);
         Assert.That(id, Has.Length.EqualTo(16));
         Assert.That(DateTimeOffset.FromUnixTimeSeconds(BitConverter.ToInt64(id, 0)), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
 
-        string second = FlushAnswering(chunk => [0x81, 0xa3, (byte)'a', (byte)'c', (byte)'k', 0xb8, .. Encoding.ASCII.GetBytes(chunk)], out failure);
+        string second = FlushAnswering(driver, listener, Ack, out failure);
         Assert.That(failure, Is.Null);
         Assert.That(second, Is.EqualTo(first), "a batch sent again keeps its chunk id");
+        Assert.That(driver.PendingCount, Is.Zero);
+    }
+
+    [Test]
+    public void HostileTruncatedAndOversizedAnswersAreARetryWithADiagnostic()
+    {
+        using var listener = Listen();
+        using var driver = AckingDriverWithTwoLines(listener);
+        byte[] huge = [0x81, 0xa3, .. "ack"u8, 0xdb, 0x7f, 0xff, 0xff, 0xff, .. new byte[AckReader.MaxResponse]];
+        var answers = new (Func<string, byte[]> Answer, bool HoldOpen, string Diagnostic)[]
+        {
+            (_ => [0xc1, .. "this is not msgpack"u8], false, "not an ack: Unexpected msgpack code 193"),
+            (_ => [0x81, 0xa3, .. "ack"u8, 0x81, 0xa1, (byte)'x', 0x01], false, "not an ack: 0x81 (fixmap) where a string belongs"),
+            (_ => [0xdf, 0xff, 0xff, 0xff, 0xff], false, "not an ack: a map declaring 4294967295 pairs"),
+            (_ => huge, false, $"answer exceeds {AckReader.MaxResponse} bytes"),
+            (chunk => Ack(chunk)[..20], false, "closed the connection before acknowledging"),
+            (chunk => Ack(chunk)[..20], true, "answer stopped after 20 bytes for 1s"),
+        };
+        string? first = null;
+        foreach (var (answer, holdOpen, diagnostic) in answers)
+        {
+            string chunk = FlushAnswering(driver, listener, answer, out var failure, holdOpen);
+            Assert.That(failure?.Message, Does.Contain(diagnostic));
+            Assert.That(driver.PendingCount, Is.EqualTo(2), "kept for the retry");
+            Assert.That(chunk, Is.EqualTo(first ??= chunk), "sent again with the same chunk id");
+        }
+        FlushAnswering(driver, listener, Ack, out var none);
+        Assert.That(none, Is.Null);
         Assert.That(driver.PendingCount, Is.Zero);
     }
 }
