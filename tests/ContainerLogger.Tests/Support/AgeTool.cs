@@ -42,6 +42,10 @@ internal static class AgeTool
         return plaintext;
     }
 
+    /// <summary>The README's way to read a compressed rotated file back: `age -d -i IDENTITY FILE | gunzip`.</summary>
+    public static byte[] DecryptAndGunzip(string file, string identity) =>
+        Run("bash", ["-o", "pipefail", "-c", "age -d -i \"$1\" \"$2\" | gunzip", "bash", identity, file]).Stdout;
+
     private static (int ExitCode, byte[] Stdout, string Stderr) Run(string program, string[] arguments, bool check = true)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
