@@ -24,12 +24,13 @@ public sealed class SshRsaRecipient : AgeRecipient
     private static readonly byte[] OaepLabel = "age-encryption.org/v1/ssh-rsa"u8.ToArray();
 
     private readonly RsaKeyParameters _key;
-    private readonly string _tag;
+    private readonly byte[] _wireKey;
+    private string? _tag;
 
-    private SshRsaRecipient(RsaKeyParameters key, string tag)
+    private SshRsaRecipient(RsaKeyParameters key, byte[] wireKey)
     {
         _key = key;
-        _tag = tag;
+        _wireKey = wireKey;
     }
 
     public override string Description => $"ssh-rsa {_key.Modulus.BitLength} bits";
@@ -55,13 +56,15 @@ public sealed class SshRsaRecipient : AgeRecipient
         var key = new RsaKeyParameters(false, new BigInteger(1, modulus), new BigInteger(1, exponent));
         if (key.Modulus.BitLength < MinBits)
             throw new FormatException($"ssh-rsa public key of {key.Modulus.BitLength} bits is too small (age needs at least {MinBits})");
-        return new SshRsaRecipient(key, AgeHeader.Base64(SHA256.HashData(blob).AsSpan(0, TagSize)));
+        return new SshRsaRecipient(key, blob);
     }
 
     internal override AgeStanza Wrap(ReadOnlySpan<byte> fileKey)
     {
         var oaep = new OaepEncoding(new RsaEngine(), new Sha256Digest(), new Sha256Digest(), OaepLabel);
         oaep.Init(forEncryption: true, new ParametersWithRandom(_key, new SecureRandom(new CryptoApiRandomGenerator())));
+        // Computed at the first file rather than at start: hashing loads OpenSSL, a few megabytes an idle sidecar need not carry.
+        _tag ??= AgeHeader.Base64(SHA256.HashData(_wireKey).AsSpan(0, TagSize));
         return new AgeStanza($"{KeyType} {_tag}", oaep.ProcessBlock(fileKey.ToArray(), 0, fileKey.Length));
     }
 

@@ -34,9 +34,11 @@ public sealed class X25519Recipient : AgeRecipient
         }
         if (key.Length != KeySize) throw new FormatException($"malformed age1... X25519 key ({key.Length} bytes instead of {KeySize})");
         // A low-order point gives an all-zero shared secret whatever the ephemeral key: no identity could decrypt.
+        // Any scalar shows it (clamping makes every scalar a multiple of the cofactor); a fixed one keeps the random
+        // generator, and with it OpenSSL's few megabytes, unloaded until the first file is encrypted.
         Span<byte> scalar = stackalloc byte[KeySize];
         Span<byte> shared = stackalloc byte[KeySize];
-        RandomNumberGenerator.Fill(scalar);
+        scalar.Fill(0x5A);
         if (!Curve25519.CalculateAgreement(scalar, key, shared)) throw new FormatException("age1... X25519 key is not a usable public key (low-order point)");
         return new X25519Recipient(key);
     }

@@ -1,20 +1,44 @@
 namespace ContainerLogger.Benchmarks.Receivers;
 
 /// <summary>
-/// json-file: the logger writes a file in a temporary directory (no rotation); a thread follows the file as it
-/// grows and records the "log" value of each record.
+/// json-file: the logger writes a file in a temporary directory; a thread follows the file as it grows, and across
+/// rotations when <c>maxSize</c> is given (every rotated file is kept), and records the "log" value of each record.
+/// With <c>encrypt</c>, rotated files are encrypted to an age recipient (CONTRACT.md section 13).
 /// </summary>
-internal sealed class JsonFileReceiver : Receiver
+internal sealed class JsonFileReceiver(string? maxSize = null, bool encrypt = false) : Receiver
 {
+    /// <summary>An age X25519 public key whose identity was thrown away: the benchmark pays for encryption, nobody decrypts.</summary>
+    private const string Recipient = "age1z0w3nkq98xjnlysjjxwg8nk9355ersueg4lj4m34g6n56f4l5sgszdnps4";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("clbench-json-").FullName;
     private volatile bool _stopping;
     private Thread? _follower;
 
     private string FilePath => Path.Combine(_directory, "container-json.log");
 
-    public override string Name => "json-file";
+    public override string Name => maxSize is null ? "json-file" : $"json-file max-size={maxSize}{(encrypt ? " age" : "")}";
     public override string Driver => "json-file";
-    public override IReadOnlyDictionary<string, string> LogOptions => new Dictionary<string, string> { ["path"] = FilePath };
+
+    public override IReadOnlyDictionary<string, string> LogOptions
+    {
+        get
+        {
+            var options = new Dictionary<string, string> { ["path"] = FilePath };
+            if (maxSize is null) return options;
+            options["max-size"] = maxSize;
+            options["max-file"] = "1000";
+            if (encrypt) options["encryption-recipients"] = Recipient;
+            return options;
+        }
+    }
+
+    /// <summary>Waits until no rotated file is left unencrypted: the encryption of the last one counts too.</summary>
+    public override void Settle(TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (encrypt && clock.Elapsed < limit && Directory.EnumerateFiles(_directory, "container-json.log.*").Any(f => !f.EndsWith(".age", StringComparison.Ordinal)))
+            Thread.Sleep(1);
+    }
 
     public override void Start(ArrivalLedger ledger)
     {
@@ -29,7 +53,7 @@ internal sealed class JsonFileReceiver : Receiver
             if (_stopping) return;
             Thread.Sleep(1);
         }
-        using var file = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0);
+        var file = Open();
         var buffer = new byte[1 << 20];
         int filled = 0;
         while (true)
@@ -38,7 +62,18 @@ internal sealed class JsonFileReceiver : Receiver
             int read = file.Read(buffer, filled, buffer.Length - filled);
             if (read == 0)
             {
-                if (_stopping) return;
+                if (_stopping)
+                {
+                    file.Dispose();
+                    return;
+                }
+                // The logger closes a full file before renaming it: once renamed, it has been read to its end.
+                if (maxSize is not null && File.Exists(FilePath) && WasRenamed(file))
+                {
+                    file.Dispose();
+                    file = Open();
+                    continue;
+                }
                 Thread.Sleep(1);
                 continue;
             }
@@ -48,6 +83,12 @@ internal sealed class JsonFileReceiver : Receiver
             filled -= consumed;
         }
     }
+
+    private FileStream Open() => new(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0);
+
+    /// <summary>The open file is no longer the one at <see cref="FilePath"/> (its /proc link names where it is now).</summary>
+    private bool WasRenamed(FileStream file) =>
+        new FileInfo($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}").LinkTarget != FilePath;
 
     /// <summary>Records every complete JSON line in <paramref name="data"/>; returns the bytes consumed.</summary>
     internal static int RecordLines(ReadOnlySpan<byte> data, ArrivalLedger ledger)
