@@ -152,6 +152,8 @@ run_tests() {
 
 bench() {
   build
+  # The json-file-rotate-age row makes its identity with age-keygen and decrypts with age.
+  command -v age-keygen >/dev/null || apt_install age
   local args=("$@")
   # The binary just built is the default subject; --logger PATH benchmarks another compatible one.
   [[ " $* " == *" --logger "* ]] || args=(--logger "$BINARY" "$@")
