@@ -127,18 +127,15 @@ internal sealed class RotatingLogFile : IDisposable
     /// <summary>rotated → rotated.gz → rotated.gz.age (each step as configured), each step deleting its input.</summary>
     private void Finish(string rotated, long lastRecordTicks)
     {
-        string current = rotated;
+        string plain = rotated;
         if (_compress)
         {
             var extra = LastTimeExtra(lastRecordTicks);
-            if (!Transform(current, current + ".gz", "compressing", target => GzipWithExtra.Compress(rotated, target, extra))) return;
-            current += ".gz";
+            if (!Transform(rotated, rotated + ".gz", "compressing", target => GzipWithExtra.Compress(rotated, target, extra))) return;
+            plain = rotated + ".gz";
         }
         if (_encryptTo is { } recipients)
-        {
-            string source = current;
-            Transform(source, source + ".age", "encrypting", target => AgeFile.Encrypt(source, target, recipients));
-        }
+            Transform(plain, plain + ".age", "encrypting", target => AgeFile.Encrypt(plain, target, recipients));
     }
 
     /// <summary>
