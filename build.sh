@@ -55,6 +55,9 @@ install_test_prereqs() {
   command -v socat >/dev/null || missing+=(socat)
   # fluentd end-to-end tests: the forward receiver decodes with Debian's python3-msgpack (not our msgpack code).
   /usr/bin/python3 -c 'import msgpack' 2>/dev/null || missing+=(python3-msgpack)
+  # encryption tests: Debian's age decrypts what we write; age-keygen and ssh-keygen (openssh-client) make identities.
+  command -v age >/dev/null || missing+=(age)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
   local receiver="$ROOT/tests/ContainerLogger.Tests/Gelf/receiver"
   if [[ ! -f $receiver/node_modules/graygelf/server.js ]]; then
@@ -149,6 +152,8 @@ run_tests() {
 
 bench() {
   build
+  # The json-file-rotate-age row makes its identity with age-keygen and decrypts with age.
+  command -v age-keygen >/dev/null || apt_install age
   local args=("$@")
   # The binary just built is the default subject; --logger PATH benchmarks another compatible one.
   [[ " $* " == *" --logger "* ]] || args=(--logger "$BINARY" "$@")

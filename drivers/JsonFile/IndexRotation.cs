@@ -4,12 +4,12 @@ namespace ContainerLogger.Drivers.JsonFile;
 internal static class IndexRotation
 {
     /// <summary>
-    /// Deletes &lt;file&gt;.keep, shifts .i-1 to .i, then renames the live file to &lt;file&gt;.1 (all with .gz when
-    /// compressed). Returns &lt;file&gt;.1, or null when there was no live file to move.
+    /// Deletes &lt;file&gt;.keep, shifts .i-1 to .i, then renames the live file to &lt;file&gt;.1. The rotated files
+    /// carry <paramref name="extension"/> (.gz, .age, .gz.age) once compressed or encrypted; the live file is
+    /// renamed without it. Returns &lt;file&gt;.1, or null when there was no live file to move.
     /// </summary>
-    public static string? MoveAside(string path, int keep, bool compressed)
+    public static string? MoveAside(string path, int keep, string extension)
     {
-        string extension = compressed ? ".gz" : "";
         File.Delete($"{path}.{keep}{extension}");
         for (int i = keep; i > 1; i--)
             FileRename.IfExists($"{path}.{i - 1}{extension}", $"{path}.{i}{extension}");

@@ -20,7 +20,7 @@ public sealed class JsonFileDriver : LogDriver
         _encoder = new JsonFileEncoder(context.Attributes, context.Tag);
         _file = new RotatingLogFile(JsonFileOptions.ResolvePath(options, context.Info), options.Get(JsonFileOptions.MaxSize),
             options.Get(JsonFileOptions.MaxFile), options.Get(JsonFileOptions.Compress),
-            timestampNaming: options.Get(JsonFileOptions.RotateNaming) == "timestamp", context.Diagnostics);
+            timestampNaming: options.Get(JsonFileOptions.RotateNaming) == "timestamp", context.EncryptTo, context.Diagnostics);
         // Create the file at start, as Docker does; if that fails, the first flush tries again.
         try
         {

@@ -1,4 +1,5 @@
 using ContainerLogger.Config;
+using ContainerLogger.Crypto;
 
 namespace ContainerLogger.Drivers.JsonFile;
 
@@ -16,13 +17,19 @@ public static class JsonFileOptions
     public static readonly Option<string> RotateNaming = Options.Enum("rotate-naming", "index",
         "index: <file>.1 is the newest; timestamp: <file>.YYYYmmddTHHMMSSZ, the UTC time of rotation", "index", "timestamp");
 
-    public static readonly IReadOnlyList<OptionSpec> All = [Path, MaxSize, MaxFile, Compress, RotateNaming];
+    public static readonly IReadOnlyList<OptionSpec> All = [Path, MaxSize, MaxFile, Compress, RotateNaming, .. EncryptionOptions.All];
 
     public static void Validate(OptionValues values, List<string> errors)
     {
         if (values.Get(Compress) && (values.Get(MaxFile) < 2 || !values.IsSet(MaxSize)))
-            errors.Add($"DOCKERLOG_CONFIG: option \"compress\" is true but needs max-size set and max-file of at least 2 (max-file is {values.Get(MaxFile)}, max-size is {(values.IsSet(MaxSize) ? values.Raw(MaxSize) : "unset")})");
+            errors.Add($"DOCKERLOG_CONFIG: option \"compress\" is true but needs {RotationText(values)}");
+        // Only rotated files are encrypted: without any, the request would silently protect nothing.
+        if (EncryptionOptions.IsRequested(values) && (values.Get(MaxFile) < 2 || !values.IsSet(MaxSize)))
+            errors.Add($"DOCKERLOG_CONFIG: option \"{(values.IsSet(EncryptionOptions.Recipients) ? EncryptionOptions.Recipients.Name : EncryptionOptions.RecipientsFile.Name)}\" encrypts rotated files (the live file stays plain) and needs {RotationText(values)}");
     }
+
+    private static string RotationText(OptionValues values) =>
+        $"max-size set and max-file of at least 2 (max-file is {values.Get(MaxFile)}, max-size is {(values.IsSet(MaxSize) ? values.Raw(MaxSize) : "unset")})";
 
     /// <summary>The file path: the option, or Docker's name under /var/log/containerlogger.</summary>
     public static string ResolvePath(OptionValues values, ContainerInfo info) =>

@@ -1,3 +1,4 @@
+using ContainerLogger.Crypto;
 using ContainerLogger.Text;
 
 namespace ContainerLogger.Drivers.JsonFile;
@@ -5,8 +6,9 @@ namespace ContainerLogger.Drivers.JsonFile;
 /// <summary>
 /// The log file and its rotation (docker-logdrivers.md 11.4, CONTRACT.md section 8). The caller asks
 /// <see cref="IsFull"/> before each record and calls <see cref="Rotate"/> when it is, so a file ends with the
-/// first record that takes it to or past max-size. Rotated files are gzipped on a thread of their own that
-/// exists only while it compresses: the process keeps no idle threads.
+/// first record that takes it to or past max-size. Rotated files are gzipped and/or encrypted (age, CONTRACT.md
+/// section 13) on a thread of their own that exists only while it works: the process keeps no idle threads.
+/// The live file stays plain.
 /// </summary>
 internal sealed class RotatingLogFile : IDisposable
 {
@@ -15,21 +17,28 @@ internal sealed class RotatingLogFile : IDisposable
     private readonly int _maxFile;
     private readonly bool _compress;
     private readonly bool _timestampNaming;
+    private readonly IReadOnlyList<AgeRecipient>? _encryptTo;
     private readonly Diagnostics _diagnostics;
     private AppendOnlyFile? _file;
-    private Thread? _compression;
+    private Thread? _finishing;
 
     /// <param name="maxSize">Rotate once the file holds this many bytes; 0 or less never rotates.</param>
     /// <param name="maxFile">Files kept, the live one included; 1 truncates at rotation.</param>
-    public RotatingLogFile(string path, long maxSize, int maxFile, bool compress, bool timestampNaming, Diagnostics diagnostics)
+    /// <param name="encryptTo">Encrypt rotated files to these age recipients (after gzip when compressing); null: plain.</param>
+    public RotatingLogFile(string path, long maxSize, int maxFile, bool compress, bool timestampNaming,
+        IReadOnlyList<AgeRecipient>? encryptTo, Diagnostics diagnostics)
     {
         _path = Path.GetFullPath(path);
         _maxSize = maxSize;
         _maxFile = maxFile;
         _compress = compress && maxFile >= 2;
         _timestampNaming = timestampNaming;
+        _encryptTo = maxFile >= 2 ? encryptTo : null;
         _diagnostics = diagnostics;
     }
+
+    /// <summary>What a rotated file's name gets once finished: .gz, .age, .gz.age or nothing.</summary>
+    private string FinishedExtension => (_compress ? ".gz" : "") + (_encryptTo is null ? "" : ".age");
 
     /// <summary>The file has reached max-size: rotate before the next record. Only meaningful once open.</summary>
     public bool IsFull => _maxSize > 0 && _file is { } file && file.Size >= _maxSize;
@@ -54,20 +63,20 @@ internal sealed class RotatingLogFile : IDisposable
     /// <param name="lastRecordTicks">Time of the last record in the file, for the gzip header.</param>
     public void Rotate(long lastRecordTicks)
     {
-        WaitForCompression();
+        WaitForFinishing();
         Close();
         string? rotated = null;
         try
         {
             if (_maxFile < 2) File.Delete(_path); // unlinked, so a reader of the old file is not cut short
             else if (_timestampNaming) rotated = TimestampRotation.MoveAside(_path, _maxFile - 1, () => DateTime.UtcNow);
-            else rotated = IndexRotation.MoveAside(_path, _maxFile - 1, _compress);
+            else rotated = IndexRotation.MoveAside(_path, _maxFile - 1, FinishedExtension);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _diagnostics.Report($"json-file: error rotating {_path}, log data may have been lost: {e.Message}");
         }
-        if (rotated is not null && _compress) StartCompression(rotated, lastRecordTicks);
+        if (rotated is not null && FinishedExtension.Length > 0) StartFinishing(rotated, lastRecordTicks);
         _file = Open(truncate: true);
     }
 
@@ -78,10 +87,10 @@ internal sealed class RotatingLogFile : IDisposable
         EnsureOpen();
     }
 
-    /// <summary>Waits for a running compression, then closes the file.</summary>
+    /// <summary>Waits for the rotated file being compressed or encrypted, then closes the file.</summary>
     public void Dispose()
     {
-        WaitForCompression();
+        WaitForFinishing();
         Close();
     }
 
@@ -97,40 +106,57 @@ internal sealed class RotatingLogFile : IDisposable
         _file = null;
     }
 
-    private void StartCompression(string rotated, long lastRecordTicks)
+    private void StartFinishing(string rotated, long lastRecordTicks)
     {
-        var thread = new Thread(() => Compress(rotated, lastRecordTicks), maxStackSize: 256 * 1024)
+        var thread = new Thread(() => Finish(rotated, lastRecordTicks), maxStackSize: 256 * 1024)
         {
             IsBackground = true,
-            Name = "json-file gzip",
+            Name = "json-file rotated",
         };
         thread.Start();
-        _compression = thread;
+        _finishing = thread;
     }
 
-    /// <summary>The next rotation renames the files being compressed, so it waits, as Docker's does.</summary>
-    private void WaitForCompression()
+    /// <summary>The next rotation renames the files being finished, so it waits, as Docker's does for gzip.</summary>
+    private void WaitForFinishing()
     {
-        _compression?.Join();
-        _compression = null;
+        _finishing?.Join();
+        _finishing = null;
     }
 
-    /// <summary>rotated → rotated.gz, then the uncompressed file goes; on failure the uncompressed file stays.</summary>
-    private void Compress(string rotated, long lastRecordTicks)
+    /// <summary>rotated → rotated.gz → rotated.gz.age (each step as configured), each step deleting its input.</summary>
+    private void Finish(string rotated, long lastRecordTicks)
     {
-        string target = rotated + ".gz";
+        string plain = rotated;
+        if (_compress)
+        {
+            var extra = LastTimeExtra(lastRecordTicks);
+            if (!Transform(rotated, rotated + ".gz", "compressing", target => GzipWithExtra.Compress(rotated, target, extra))) return;
+            plain = rotated + ".gz";
+        }
+        if (_encryptTo is { } recipients)
+            Transform(plain, plain + ".age", "encrypting", target => AgeFile.Encrypt(plain, target, recipients));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="target"/> from <paramref name="source"/>, then deletes the source. On failure the
+    /// source stays (nothing is lost) and the partial target goes; returns whether it worked.
+    /// </summary>
+    private bool Transform(string source, string target, string what, Action<string> write)
+    {
         try
         {
-            GzipWithExtra.Compress(rotated, target, LastTimeExtra(lastRecordTicks));
-            File.Delete(rotated);
+            write(target);
+            File.Delete(source);
+            return true;
         }
         catch (FileNotFoundException)
         {
-            // Moved away meanwhile: nothing to compress (Docker skips it too).
+            // Moved away meanwhile: nothing to do (Docker skips it too).
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            _diagnostics.Report($"json-file: error compressing {rotated}: {e.Message}");
+            _diagnostics.Report($"json-file: error {what} {source}: {e.Message}");
             try
             {
                 File.Delete(target);
@@ -140,6 +166,7 @@ internal sealed class RotatingLogFile : IDisposable
                 _diagnostics.Report($"json-file: error removing {target}: {cleanup.Message}");
             }
         }
+        return false;
     }
 
     /// <summary>{"lastTime":"…"}: Docker's rotateFileMetadata, which readers use to skip whole files.</summary>

@@ -4,8 +4,8 @@ namespace ContainerLogger.Drivers.JsonFile;
 
 /// <summary>
 /// rotate-naming=timestamp (RFD 10): &lt;file&gt;.YYYYmmddTHHMMSSZ, the UTC time of rotation. Another rotation in the
-/// same second gets _001, _002, …: '_' sorts after '.', so names sort in rotation order with or without .gz, and
-/// pruning by name deletes the oldest.
+/// same second gets _001, _002, …: '_' sorts after '.', so names sort in rotation order with or without .gz or .age,
+/// and pruning by name deletes the oldest.
 /// </summary>
 internal static class TimestampRotation
 {
@@ -13,6 +13,8 @@ internal static class TimestampRotation
     private const int StampLength = 16;
     private const int SuffixDigits = 3;
     private const int MaxSuffix = 999;
+    /// <summary>What compression and encryption append to a rotated file's name.</summary>
+    private static readonly string[] Extensions = ["", ".gz", ".age", ".gz.age"];
 
     /// <summary>
     /// Renames the live file to its timestamped name, then deletes the oldest rotated files so that at most
@@ -25,14 +27,11 @@ internal static class TimestampRotation
         if (!FileRename.IfExists(path, target)) return null;
         // The file just rotated is kept whatever the clock did; the others go oldest first.
         for (int i = 0; i < rotated.Count + 1 - keep; i++)
-        {
-            File.Delete(rotated[i]);
-            File.Delete(rotated[i] + ".gz");
-        }
+            foreach (var extension in Extensions) File.Delete(rotated[i] + extension);
         return target;
     }
 
-    /// <summary>The rotated files of <paramref name="path"/>, without .gz, oldest first.</summary>
+    /// <summary>The rotated files of <paramref name="path"/>, without .gz or .age, oldest first.</summary>
     internal static List<string> ListRotated(string path)
     {
         string directory = Path.GetDirectoryName(path)!;
@@ -41,6 +40,7 @@ internal static class TimestampRotation
         foreach (var file in Directory.EnumerateFiles(directory, prefix + "*"))
         {
             var name = Path.GetFileName(file.AsSpan());
+            if (name.EndsWith(".age")) name = name[..^4];
             if (name.EndsWith(".gz")) name = name[..^3];
             // The pattern "<file>.*" also matches "<file>" itself (a trailing ".*" matches no extension).
             if (name.Length <= prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal)) continue;

@@ -17,6 +17,7 @@ internal sealed record BurstResult(string Receiver, bool Lossless, string Mode, 
         var writer = new Thread(() => workload.WriteAll(process)) { Name = "workload" };
         writer.Start();
         WaitForArrivals(ledger, stallLimit);
+        receiver.Settle(TimeSpan.FromSeconds(30));
         // Read /proc while the logger still runs: its inputs are open, so it has not exited.
         var stats = process.Stats();
         long last = ledger.LastArrival;

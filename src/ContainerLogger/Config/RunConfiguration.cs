@@ -2,6 +2,7 @@ using ContainerLogger.Pipeline;
 using System.Collections;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ContainerLogger.Crypto;
 using ContainerLogger.Drivers;
 using ContainerLogger.Templates;
 
@@ -10,11 +11,12 @@ namespace ContainerLogger.Config;
 /// <summary>The DOCKERLOG_* environment (CONTRACT.md section 3) parsed for one driver, with every problem found.</summary>
 public sealed partial class RunConfiguration
 {
-    private RunConfiguration(DriverDescriptor driver, ContainerInfo? info, OptionValues options, List<string> errors)
+    private RunConfiguration(DriverDescriptor driver, ContainerInfo? info, OptionValues options, IReadOnlyList<AgeRecipient>? encryptTo, List<string> errors)
     {
         Driver = driver;
         Info = info;
         Options = options;
+        EncryptTo = encryptTo;
         Errors = errors;
     }
 
@@ -22,6 +24,8 @@ public sealed partial class RunConfiguration
     /// <summary>Null only when <see cref="Errors"/> is not empty.</summary>
     public ContainerInfo? Info { get; }
     public OptionValues Options { get; }
+    /// <summary>The age recipients of the encryption options (CONTRACT.md section 13), read once at start; null: no encryption.</summary>
+    public IReadOnlyList<AgeRecipient>? EncryptTo { get; }
     public IReadOnlyList<string> Errors { get; }
 
     public static RunConfiguration Load(DriverDescriptor driver, IDictionary environment)
@@ -51,7 +55,8 @@ public sealed partial class RunConfiguration
             Config = config ?? new Dictionary<string, string>(),
         };
         if (errors.Count == 0) RenderCheck(driver, info, options, errors);
-        return new RunConfiguration(driver, errors.Count == 0 ? info : null, options, errors);
+        var encryptTo = EncryptionOptions.Resolve(options, info, errors);
+        return new RunConfiguration(driver, errors.Count == 0 ? info : null, options, encryptTo, errors);
     }
 
     /// <summary>Builds what the driver needs; only valid when there are no errors.</summary>
@@ -68,6 +73,7 @@ public sealed partial class RunConfiguration
             MaxLineSize = (int)Options.Get(CommonOptions.MaxLineSize),
             Diagnostics = diagnostics,
             Losses = new DriverLosses(counters ?? new Counters()),
+            EncryptTo = EncryptTo,
         };
     }
 

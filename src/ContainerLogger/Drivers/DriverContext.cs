@@ -1,4 +1,5 @@
 using ContainerLogger.Config;
+using ContainerLogger.Crypto;
 
 namespace ContainerLogger.Drivers;
 
@@ -16,4 +17,9 @@ public sealed class DriverContext
     public required Diagnostics Diagnostics { get; init; }
     /// <summary>Where a driver counts the lines it gave up on.</summary>
     public required DriverLosses Losses { get; init; }
+    /// <summary>
+    /// The age recipients a driver that offers <see cref="EncryptionOptions"/> encrypts its output to; null when
+    /// encryption was not asked for. Never write that output unencrypted when this is set.
+    /// </summary>
+    public IReadOnlyList<AgeRecipient>? EncryptTo { get; init; }
 }

@@ -18,5 +18,13 @@ internal abstract class Receiver : IDisposable
     /// <summary>Starts accepting and counting; called before the logger starts.</summary>
     public abstract void Start(ArrivalLedger ledger);
 
+    /// <summary>
+    /// Called once every line arrived, before the logger's CPU time is read: waits (at most <paramref name="limit"/>)
+    /// for work the logger still does for lines already delivered.
+    /// </summary>
+    public virtual void Settle(TimeSpan limit)
+    {
+    }
+
     public abstract void Dispose();
 }

@@ -8,6 +8,8 @@ internal static class ReceiverCatalog
     public static IReadOnlyDictionary<string, Func<Receiver>> All { get; } = new Dictionary<string, Func<Receiver>>
     {
         ["json-file"] = () => new JsonFileReceiver(),
+        ["json-file-rotate"] = () => new JsonFileReceiver(maxSize: "10m"),
+        ["json-file-rotate-age"] = () => new JsonFileReceiver(maxSize: "10m", encrypt: true),
         ["syslog-tcp"] = () => new SyslogTcpReceiver(),
         ["syslog-udp"] = () => new SyslogUdpReceiver(),
         ["fluentd"] = () => new FluentdReceiver(requestAck: false),

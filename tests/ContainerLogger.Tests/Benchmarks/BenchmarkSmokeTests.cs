@@ -25,4 +25,17 @@ public class BenchmarkSmokeTests
             Assert.That(result.LinesPerSecond, Is.GreaterThan(0));
         });
     }
+
+    /// <summary>The json-file receiver follows the live file across rotations (a few dozen here), encrypted or not.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void The_json_file_receiver_follows_rotations(bool encrypt)
+    {
+        LoggerProcess.RequireBinary();
+        var workload = new Workload(Lines: 2000, LineSize: 100, StderrShare: 0.3);
+        var result = BurstResult.Measure(LoggerProcess.BinaryPath, () => new JsonFileReceiver(maxSize: "10k", encrypt), workload, "blocking", TimeSpan.FromSeconds(10));
+        Assert.That(result.Received, Is.EqualTo(2000), "missing: " + string.Join(", ", result.Missing));
+        Assert.That(result.Duplicates, Is.Zero);
+        Assert.That(result.ExitCode, Is.Zero);
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Text;
 using System.Text.Json;
 using ContainerLogger.Config;
+using ContainerLogger.Crypto;
 using ContainerLogger.Drivers;
 
 namespace ContainerLogger.Tests.EndToEnd;
@@ -96,6 +97,8 @@ public sealed class CliTests
     [Test]
     public async Task ListDriversJsonDescribesEveryOptionThatValidationAccepts()
     {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["recipients.txt"], SampleRecipient + "\n");
         var (exit, stdout, stderr) = await LoggerProcess.RunToExitAsync(Cli("--list-drivers", "--json"));
         Assert.That(exit, Is.EqualTo(0), stderr);
         using var doc = JsonDocument.Parse(stdout);
@@ -131,7 +134,7 @@ public sealed class CliTests
 
                 // What the listing shows, a run accepts: the key (with a value of its type), each alias, each allowed value.
                 string key = spec.Name.EndsWith('*') ? spec.Name[..^1] + "disabled" : spec.Name;
-                string sample = bases.Select(b => b.GetValueOrDefault(key)).FirstOrDefault(v => v is not null) ?? Sample(spec);
+                string sample = bases.Select(b => b.GetValueOrDefault(key)).FirstOrDefault(v => v is not null) ?? Sample(spec, dir["recipients.txt"]);
                 AssertAccepted(descriptor, bases, new() { [key] = sample }, where);
                 foreach (var alias in aliases) AssertAccepted(descriptor, bases, new() { [alias] = sample }, $"{where} alias {alias}");
                 foreach (var value in allowed) AssertAccepted(descriptor, bases, new() { [key] = value! }, $"{where} = {value}");
@@ -208,10 +211,12 @@ public sealed class CliTests
 
     /// <summary>
     /// What a driver needs before its other options are valid, as alternatives: gelf requires an address, and Docker
-    /// lets its compression options be used only with UDP and its reconnection options only with TCP.
+    /// lets its compression options be used only with UDP and its reconnection options only with TCP; json-file
+    /// encrypts rotated files only, so encryption needs rotation.
     /// </summary>
     private static List<Dictionary<string, string>> Bases(string driver) => driver switch
     {
+        "json-file" => [new() { ["max-size"] = "10m", ["max-file"] = "3" }],
         "gelf" =>
         [
             new() { ["gelf-address"] = "udp://127.0.0.1:12201" },
@@ -232,9 +237,14 @@ public sealed class CliTests
         Assert.That(errors, Has.Some.Empty, $"{what}: accepted by RunConfiguration");
     }
 
-    /// <summary>A valid value for an option, from what the listing says about it.</summary>
-    private static string Sample(OptionSpec spec) => spec.Type switch
+    /// <summary>An age X25519 public key (age-keygen's), for the encryption options.</summary>
+    private const string SampleRecipient = "age1mj7mgzskhztnc7998mxj2k54wpj24tm9gdju6qjg3x2nukyzqq5se3fqvg";
+
+    /// <summary>A valid value for an option, from what the listing says about it; the encryption options need real keys.</summary>
+    private static string Sample(OptionSpec spec, string recipientsFile) => spec.Type switch
     {
+        _ when spec == EncryptionOptions.Recipients => SampleRecipient,
+        _ when spec == EncryptionOptions.RecipientsFile => recipientsFile,
         _ when spec.Allowed.Count > 0 => spec.Allowed[^1],
         _ when spec.DefaultText is not null && spec.Type != "path" => spec.DefaultText,
         "template" => "{{.Name}}/{{.ID}}",

@@ -177,7 +177,7 @@ public class RotationTests
         File.WriteAllText(path, "live");
         File.WriteAllText(path + ".1", "one");
         File.WriteAllText(path + ".2", "two");
-        Assert.That(IndexRotation.MoveAside(path, 2, compressed: false), Is.EqualTo(path + ".1"));
+        Assert.That(IndexRotation.MoveAside(path, 2, ""), Is.EqualTo(path + ".1"));
         Assert.That(File.ReadAllText(path + ".1"), Is.EqualTo("live"));
         Assert.That(File.ReadAllText(path + ".2"), Is.EqualTo("one"));
         Assert.That(File.Exists(path), Is.False);
@@ -187,10 +187,40 @@ public class RotationTests
         File.WriteAllText(path + ".2.gz", "gz-two");
         File.Delete(path + ".1");
         File.WriteAllText(path, "live2");
-        Assert.That(IndexRotation.MoveAside(path, 2, compressed: true), Is.EqualTo(path + ".1"));
+        Assert.That(IndexRotation.MoveAside(path, 2, ".gz"), Is.EqualTo(path + ".1"));
         Assert.That(File.ReadAllText(path + ".2.gz"), Is.EqualTo("gz-one"));
         Assert.That(File.ReadAllText(path + ".1"), Is.EqualTo("live2"), "compressed afterwards by the driver");
-        Assert.That(IndexRotation.MoveAside(path, 2, compressed: true), Is.Null, "no live file");
+        Assert.That(IndexRotation.MoveAside(path, 2, ".gz"), Is.Null, "no live file");
+    }
+
+    [TestCase(".age")]
+    [TestCase(".gz.age")]
+    public void Index_rotation_shifts_and_prunes_encrypted_names(string extension)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("f.log");
+        File.WriteAllText(path, "live");
+        File.WriteAllText(path + ".1" + extension, "one");
+        File.WriteAllText(path + ".2" + extension, "two");
+        Assert.That(IndexRotation.MoveAside(path, 2, extension), Is.EqualTo(path + ".1"));
+        Assert.That(Directory.EnumerateFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { "f.log.1", "f.log.2" + extension }), "the oldest went, .1 moved up, the live file waits to be encrypted");
+        Assert.That(File.ReadAllText(path + ".2" + extension), Is.EqualTo("one"));
+    }
+
+    [Test]
+    public void Timestamp_rotation_lists_and_prunes_encrypted_names()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("c-json.log");
+        foreach (var name in new[] { "c-json.log.20240102T030405Z.age", "c-json.log.20240102T030405Z_001.gz.age", "c-json.log.20240102T030406Z.gz" })
+            File.WriteAllText(dir.Combine(name), name);
+        Assert.That(TimestampRotation.ListRotated(path).Select(Path.GetFileName),
+            Is.EqualTo(new[] { "c-json.log.20240102T030405Z", "c-json.log.20240102T030405Z_001", "c-json.log.20240102T030406Z" }));
+        File.WriteAllText(path, "live");
+        Assert.That(TimestampRotation.MoveAside(path, 2, () => new DateTime(2024, 1, 2, 3, 4, 7, DateTimeKind.Utc)), Is.EqualTo(path + ".20240102T030407Z"));
+        Assert.That(Directory.EnumerateFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { "c-json.log.20240102T030406Z.gz", "c-json.log.20240102T030407Z" }), "the two oldest went, .age and .gz.age alike");
     }
 }
 
