@@ -1,3 +1,4 @@
+using ContainerLogger.Files;
 using ContainerLogger.Text;
 
 namespace ContainerLogger.Drivers.JsonFile;

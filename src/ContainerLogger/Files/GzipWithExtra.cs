@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace ContainerLogger.Drivers.JsonFile;
+namespace ContainerLogger.Files;
 
 /// <summary>
 /// Writes a gzip file whose header carries an FEXTRA field, as Go's gzip.Writer does with Header.Extra set
