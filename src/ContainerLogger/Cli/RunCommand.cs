@@ -103,7 +103,11 @@ internal static class RunCommand
         ring.SetDeadline(Environment.TickCount64 + shutdownTimeout);
         long remaining = Math.Max(0, (ring.DeadlineMs ?? 0) - Environment.TickCount64);
         bool drained = senderThread.Join(TimeSpan.FromMilliseconds(remaining));
-        if (drained) setup.Driver.Dispose();
+        if (drained)
+        {
+            setup.Driver.Complete(ring.DeadlineMs ?? Environment.TickCount64);
+            setup.Driver.Dispose();
+        }
         else diagnostics.Always($"shutdown-timeout reached with lines still queued for {setup.Config.Driver.Name}");
         diagnostics.Always(counters.Format("summary"));
         return ExitCodes.Ok;
