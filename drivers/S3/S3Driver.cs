@@ -16,6 +16,7 @@ public sealed class S3Driver : LogDriver
 
     private readonly JsonFileEncoder _encoder;
     private readonly MessageBatch _batch = new();
+    private readonly List<StagedFile> _dropped = [];
     private readonly StagingDirectory _staging;
     private readonly S3Uploader _uploader;
     private readonly S3Transport _transport;
@@ -36,7 +37,8 @@ public sealed class S3Driver : LogDriver
         string bucket = options.Get(S3Options.Bucket)!;
         _transport = new S3Transport(bucket, options.Get(S3Options.Region), options.Get(S3Options.Endpoint),
             options.Get(S3Options.ForcePathStyle), S3Options.LoadTls(options), credentials.Get);
-        _staging = StagingDirectory.Open(S3Options.ResolveStagingPath(options, context.Info), options.Get(S3Options.UploadSize), context.Diagnostics);
+        _staging = StagingDirectory.Open(S3Options.ResolveStagingPath(options, context.Info), options.Get(S3Options.UploadSize),
+            _stagingMaxSize, context.Diagnostics);
         var pipeline = new ArchivePipeline(_staging, _transport, prefix, ContainerMetadata.Encode(context.Info));
         _uploader = new S3Uploader(_staging, pipeline, _transport, options.Get(S3Options.UploadInterval), context.Diagnostics, credentials, bucket);
         if (_staging.Backlog.Files > 0) _uploader.Poke();
@@ -48,12 +50,18 @@ public sealed class S3Driver : LogDriver
 
     public override void Flush()
     {
-        if (_batch.Pending == 0) return;
-        DropOldestIfFull();
         bool newWork = false;
-        while (_batch.Pending > 0) newWork |= _staging.WriteNext(_batch);
+        try
+        {
+            while (_batch.Pending > 0) newWork |= _staging.WriteNext(_batch, _dropped);
+        }
+        finally
+        {
+            Count(_dropped);
+            _dropped.Clear();
+            if (newWork) _uploader.Poke();
+        }
         _batch.Clear();
-        if (newWork) _uploader.Poke();
     }
 
     public override void Complete(long deadlineMs) => _uploader.Finish(deadlineMs);
@@ -64,10 +72,10 @@ public sealed class S3Driver : LogDriver
         _transport.Dispose();
     }
 
-    /// <summary>s3-staging-max-size: the oldest staged files go so that the batch fits; this run's lines in them are counted.</summary>
-    private void DropOldestIfFull()
+    /// <summary>Staged files dropped for s3-staging-max-size: this run's lines in them are counted, every file is reported.</summary>
+    private void Count(List<StagedFile> dropped)
     {
-        foreach (var file in _staging.MakeRoom(_batch.Unsent(int.MaxValue).Length, _stagingMaxSize))
+        foreach (var file in dropped)
         {
             if (file.Tally is { } tally)
             {

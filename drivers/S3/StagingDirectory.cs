@@ -19,6 +19,7 @@ internal sealed class StagingDirectory : IDisposable
     private readonly object _gate = new();
     private readonly DirectoryLock _lock;
     private readonly long _uploadSize;
+    private readonly long _maxBytes;
     private readonly SortedDictionary<RotationStamp, StagedFile> _staged = new();
     private AppendOnlyFile? _live;
     private long _liveSize;
@@ -28,8 +29,9 @@ internal sealed class StagingDirectory : IDisposable
     private RotationStamp? _lastStamp;
     private long _stagedBytes;
 
-    private StagingDirectory(string path, DirectoryLock directoryLock, long uploadSize)
+    private StagingDirectory(string path, DirectoryLock directoryLock, long uploadSize, long maxBytes)
     {
+        _maxBytes = maxBytes;
         DirectoryPath = path;
         _lock = directoryLock;
         _uploadSize = uploadSize;
@@ -43,7 +45,7 @@ internal sealed class StagingDirectory : IDisposable
     /// (a record torn by a crash at its end is cut off and reported), partial objects are removed. Throws
     /// <see cref="FormatException"/>, a configuration error, when the directory cannot be used or is claimed.
     /// </summary>
-    public static StagingDirectory Open(string path, long uploadSize, Diagnostics diagnostics)
+    public static StagingDirectory Open(string path, long uploadSize, long maxBytes, Diagnostics diagnostics)
     {
         path = Path.GetFullPath(path);
         try
@@ -56,7 +58,7 @@ internal sealed class StagingDirectory : IDisposable
             throw new FormatException($"option \"s3-staging-path\": cannot create {path}: {e.Message}");
         }
         var directoryLock = DirectoryLock.TryAcquire(path, out var error, out _) ?? throw new FormatException($"option \"s3-staging-path\": {error}");
-        var staging = new StagingDirectory(path, directoryLock, uploadSize);
+        var staging = new StagingDirectory(path, directoryLock, uploadSize, maxBytes);
         try
         {
             staging.Recover(diagnostics);
@@ -73,20 +75,23 @@ internal sealed class StagingDirectory : IDisposable
 
     /// <summary>
     /// Writes the next records of <paramref name="batch"/> with one write(2), rotating first when the live file has
-    /// reached s3-upload-size at a record boundary. Throws (the host retries) with nothing or part of a record
+    /// reached s3-upload-size at a record boundary, and dropping the oldest staged files into <paramref name="dropped"/>
+    /// if the bytes would not fit under s3-staging-max-size. Throws (the host retries) with nothing or part of a record
     /// written; the batch says where to resume. Returns true when the uploader has something new to do: a file
     /// was rotated, or the live file got its first record (its interval starts).
     /// </summary>
-    public bool WriteNext(MessageBatch batch)
+    public bool WriteNext(MessageBatch batch, List<StagedFile> dropped)
     {
         lock (_gate)
         {
             bool rotated = batch.AtRecordBoundary && _liveSize >= _uploadSize;
             if (rotated) RotateLocked();
             bool first = _liveSize == 0;
+            var run = batch.NextRun(_uploadSize - _liveSize);
+            MakeRoomLocked(run.Length, dropped);
             _live ??= AppendOnlyFile.Open(LivePath, truncate: false);
             int doneBefore = batch.DoneRecords;
-            int written = _live.Write(batch.NextRun(_uploadSize - _liveSize));
+            int written = _live.Write(run);
             if (first) _liveFirstWriteMs = Environment.TickCount64;
             _liveSize += written;
             batch.MarkSent(written);
@@ -94,24 +99,6 @@ internal sealed class StagingDirectory : IDisposable
             _liveAtRecordBoundary = batch.AtRecordBoundary;
             return rotated || first;
         }
-    }
-
-    /// <summary>
-    /// Drops the oldest staged files that no upload is busy with until <paramref name="incoming"/> more bytes fit
-    /// under <paramref name="maxBytes"/>; returns them (their files are gone).
-    /// </summary>
-    public List<StagedFile> MakeRoom(long incoming, long maxBytes)
-    {
-        var dropped = new List<StagedFile>();
-        lock (_gate)
-        {
-            while (_stagedBytes + _liveSize + incoming > maxBytes && _staged.Values.FirstOrDefault(f => !f.InFlight) is { } oldest)
-            {
-                RemoveLocked(oldest);
-                dropped.Add(oldest);
-            }
-        }
-        return dropped;
     }
 
     // ---- the uploader's side ----
@@ -216,6 +203,19 @@ internal sealed class StagingDirectory : IDisposable
         _liveAtRecordBoundary = true;
         // Names must keep growing across runs, even once every file is uploaded and gone.
         File.WriteAllText(Path.Combine(DirectoryPath, LastStampName), stamp.FileName);
+    }
+
+    /// <summary>
+    /// s3-staging-max-size: drops the oldest staged files that no upload is busy with until <paramref name="incoming"/>
+    /// more bytes fit, adding them to <paramref name="dropped"/> (their files are gone).
+    /// </summary>
+    private void MakeRoomLocked(long incoming, List<StagedFile> dropped)
+    {
+        while (_stagedBytes + _liveSize + incoming > _maxBytes && _staged.Values.FirstOrDefault(f => !f.InFlight) is { } oldest)
+        {
+            RemoveLocked(oldest);
+            dropped.Add(oldest);
+        }
     }
 
     private void RemoveLocked(StagedFile file)

@@ -132,7 +132,8 @@ internal sealed class BlockingHttpHandler(TlsClient? tls, TimeSpan connectTimeou
             AppendHeader(head, "Content-Length", length!.Value.ToString(CultureInfo.InvariantCulture));
         }
         head.Append("\r\n");
-        using var output = new BufferedStream(stream, 64 * 1024);
+        // Not disposed: that would close the connection's stream, which is kept alive.
+        var output = new BufferedStream(stream, 64 * 1024);
         output.Write(Encoding.ASCII.GetBytes(head.ToString()));
         if (buffered is not null) output.Write(buffered);
         else content?.CopyTo(output, null, cancellationToken);
