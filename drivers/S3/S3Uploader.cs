@@ -73,10 +73,13 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
         try
         {
             while (NextFile() is { } file) Attempt(file);
-        }
-        finally
-        {
             transport.EndSession();
+        }
+        catch (Exception e)
+        {
+            // As the host does for its own threads: a bug must not leave a half-working sidecar.
+            diagnostics.Always($"internal error in the s3 uploader: {e.GetType().Name}: {credentials.Redact(e.Message)}");
+            Environment.Exit(1);
         }
     }
 

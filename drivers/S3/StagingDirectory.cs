@@ -220,8 +220,15 @@ internal sealed class StagingDirectory : IDisposable
 
     private void RemoveLocked(StagedFile file)
     {
-        File.Delete(file.ObjectPath);
-        File.Delete(file.PlainPath);
+        try
+        {
+            File.Delete(file.ObjectPath);
+            File.Delete(file.PlainPath);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The staging directory itself was removed: nothing is left to delete.
+        }
         if (_staged.Remove(file.Stamp)) _stagedBytes -= file.DiskBytes;
     }
 
