@@ -69,7 +69,8 @@ public sealed class S3Driver : LogDriver
     public override void Dispose()
     {
         _staging.Dispose();
-        _transport.Dispose();
+        // An upload still running past shutdown-timeout keeps its client: the process is about to exit under it.
+        if (!_uploader.Running) _transport.Dispose();
     }
 
     /// <summary>Staged files dropped for s3-staging-max-size: this run's lines in them are counted, every file is reported.</summary>

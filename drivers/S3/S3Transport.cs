@@ -42,14 +42,9 @@ internal sealed class S3Transport : IDisposable
     public void Put(string key, byte[] content, string contentType)
     {
         using var stream = new MemoryStream(content, writable: false);
-        Wait(Client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = _bucket,
-            Key = key,
-            InputStream = stream,
-            ContentType = contentType,
-            UseChunkEncoding = false,
-        }));
+        var request = NewPut(key, contentType);
+        request.InputStream = stream;
+        Wait(Client.PutObjectAsync(request));
     }
 
     /// <summary>Uploads a file: one PUT, or a multipart upload past <see cref="MultipartThreshold"/> bytes.</summary>
@@ -58,14 +53,9 @@ internal sealed class S3Transport : IDisposable
         long length = new FileInfo(path).Length;
         if (length <= MultipartThreshold)
         {
-            Wait(Client.PutObjectAsync(new PutObjectRequest
-            {
-                BucketName = _bucket,
-                Key = key,
-                FilePath = path,
-                ContentType = contentType,
-                UseChunkEncoding = false,
-            }));
+            var request = NewPut(key, contentType);
+            request.FilePath = path;
+            Wait(Client.PutObjectAsync(request));
             return;
         }
         var upload = Wait(Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
@@ -133,6 +123,10 @@ internal sealed class S3Transport : IDisposable
     {
         for (var x = e; x is not null; x = x.InnerException) yield return x;
     }
+
+    /// <summary>A PUT with its body sent as is (aws-chunked bodies are not taken by every S3 server).</summary>
+    private PutObjectRequest NewPut(string key, string contentType) =>
+        new() { BucketName = _bucket, Key = key, ContentType = contentType, UseChunkEncoding = false };
 
     private AmazonS3Client Client => _client ??= new AmazonS3Client(_credentials, Config());
 

@@ -62,6 +62,12 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
             diagnostics.Always($"s3: {files} staged files ({bytes} bytes) were not uploaded by shutdown-timeout; they stay in {staging.DirectoryPath} and are uploaded at the next start");
     }
 
+    /// <summary>An upload thread is still at work (shutdown-timeout ended before it did).</summary>
+    public bool Running
+    {
+        get { lock (_gate) return _thread is not null; }
+    }
+
     private void Start()
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "s3 upload" };
