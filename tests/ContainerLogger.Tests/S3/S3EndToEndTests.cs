@@ -175,6 +175,7 @@ public class S3EndToEndTests
         var lines = Numbered("out", 2000);
         await using (var sidecar = await StartSidecar(first, staging, server, new() { ["s3-upload-size"] = "64k" }))
         {
+            await sidecar.WaitForSignalHandlersAsync();
             sidecar.Input(3).Write(string.Join("\n", lines) + "\n");
             await sidecar.WaitForCountersAsync(c => c.Delivered == lines.Count, "every line staged");
             sidecar.Signal(Posix.SIGKILL);
@@ -196,6 +197,44 @@ public class S3EndToEndTests
         Assert.That(uploadedBefore, Is.LessThan(lines.Count), "the kill came before everything was uploaded");
         Assert.That(records.Select(r => r.Log!.TrimEnd('\n')), Is.EqualTo(lines), "every line once, in order");
         Assert.That(StagedFiles(staging), Is.Empty);
+    }
+
+    [Test]
+    public async Task OnSigtermTheLiveFileIsRotatedAndUploadedWithinShutdownTimeout()
+    {
+        using var run = new TempDir();
+        using var server = S3Server.Start();
+        await using var sidecar = await StartSidecar(run, run["staging"], server, new() { ["shutdown-timeout"] = "20s" });
+        var lines = Numbered("out", 100);
+        await sidecar.WaitForSignalHandlersAsync();
+        sidecar.Input(3).Write(string.Join("\n", lines) + "\n");
+        await sidecar.WaitForCountersAsync(c => c.Delivered == lines.Count, "every line staged");
+        Assert.That(LogObjects(server.ReadAll()), Is.Empty, "nothing uploaded before the 5m interval or 16m");
+        sidecar.Signal(Posix.SIGTERM);
+        Assert.That(await sidecar.WaitForExitAsync(Timeout), Is.Zero, sidecar.Describe());
+        Assert.That(Records(server.ReadAll()).Select(r => r.Log!.TrimEnd('\n')), Is.EqualTo(lines));
+        Assert.That(StagedFiles(run["staging"]), Is.Empty);
+    }
+
+    [Test]
+    public async Task AnObjectHalfWrittenByACrashIsMadeAgainFromTheStagedRecords()
+    {
+        using var run = new TempDir();
+        using var server = S3Server.Start();
+        string staging = run["staging"];
+        Directory.CreateDirectory(staging);
+        string records = "{\"log\":\"before the crash\\n\",\"stream\":\"stdout\",\"time\":\"2020-01-01T00:00:00.5Z\"}\n";
+        File.WriteAllText(Path.Combine(staging, "stdio.log.20200101T000000Z"), records);
+        File.WriteAllBytes(Path.Combine(staging, "stdio.log.20200101T000000Z.gz.tmp"), [0x1f, 0x8b, 8, 0, 0, 0]);
+        await using (var sidecar = await StartSidecar(run, staging, server))
+        {
+            sidecar.CloseInputs();
+            Assert.That(await sidecar.WaitForExitAsync(Timeout), Is.Zero, sidecar.Describe());
+        }
+        var log = LogObjects(server.ReadAll()).Single();
+        Assert.That(log.Key, Is.EqualTo(LoggerStart.ContainerId + "/2020/01/01/00/stdio.log.20200101T000000Z.gz"), "named after the staged file");
+        Assert.That(Encoding.UTF8.GetString(Gunzip(log.Body)), Is.EqualTo(records));
+        Assert.That(Directory.GetFiles(staging).Select(Path.GetFileName), Has.None.StartWith("stdio.log"), "the half-written object is gone too");
     }
 
     [Test]
