@@ -110,8 +110,8 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
                     if (now >= due && RotateLive()) continue;
                     wakeAt = Math.Min(wakeAt, Math.Max(due, now + (now >= due ? RotationRetryMs : 0)));
                 }
-                wakeAt = Math.Min(wakeAt, _deadlineMs ?? long.MaxValue);
                 if (wakeAt == long.MaxValue) return Stop();
+                wakeAt = Math.Min(wakeAt, _deadlineMs ?? long.MaxValue);
                 Monitor.Wait(_gate, (int)Math.Clamp(wakeAt - now, 1, int.MaxValue));
             }
         }

@@ -204,14 +204,16 @@ public class S3EndToEndTests
     {
         using var run = new TempDir();
         using var server = S3Server.Start();
-        await using var sidecar = await StartSidecar(run, run["staging"], server, new() { ["shutdown-timeout"] = "20s" });
+        await using var sidecar = await StartSidecar(run, run["staging"], server, new() { ["shutdown-timeout"] = "90s" });
         var lines = Numbered("out", 100);
         await sidecar.WaitForSignalHandlersAsync();
         sidecar.Input(3).Write(string.Join("\n", lines) + "\n");
         await sidecar.WaitForCountersAsync(c => c.Delivered == lines.Count, "every line staged");
         Assert.That(LogObjects(server.ReadAll()), Is.Empty, "nothing uploaded before the 5m interval or 16m");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         sidecar.Signal(Posix.SIGTERM);
         Assert.That(await sidecar.WaitForExitAsync(Timeout), Is.Zero, sidecar.Describe());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "once all is uploaded it exits, without waiting out shutdown-timeout");
         Assert.That(Records(server.ReadAll()).Select(r => r.Log!.TrimEnd('\n')), Is.EqualTo(lines));
         Assert.That(StagedFiles(run["staging"]), Is.Empty);
     }
