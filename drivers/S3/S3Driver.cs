@@ -41,7 +41,7 @@ public sealed class S3Driver : LogDriver
             _stagingMaxSize, context.Diagnostics);
         var pipeline = new ArchivePipeline(_staging, _transport, prefix, ContainerMetadata.Encode(context.Info));
         _uploader = new S3Uploader(_staging, pipeline, _transport, options.Get(S3Options.UploadInterval), context.Diagnostics, credentials, bucket);
-        if (_staging.Backlog.Files > 0) _uploader.Poke();
+        if (_staging.TakeNewWork() || _staging.Backlog.Files > 0) _uploader.Poke();
     }
 
     public override int PendingCount => _batch.Pending;
@@ -50,16 +50,15 @@ public sealed class S3Driver : LogDriver
 
     public override void Flush()
     {
-        bool newWork = false;
         try
         {
-            while (_batch.Pending > 0) newWork |= _staging.WriteNext(_batch, _dropped);
+            while (_batch.Pending > 0) _staging.WriteNext(_batch, _dropped);
         }
         finally
         {
             Count(_dropped);
             _dropped.Clear();
-            if (newWork) _uploader.Poke();
+            if (_staging.TakeNewWork()) _uploader.Poke();
         }
         _batch.Clear();
     }

@@ -26,6 +26,7 @@ internal sealed class StagingDirectory : IDisposable
     private long _liveFirstWriteMs;
     private StreamTally _liveTally = new();
     private bool _liveAtRecordBoundary = true;
+    private bool _newWork;
     private RotationStamp? _lastStamp;
     private long _stagedBytes;
 
@@ -77,27 +78,42 @@ internal sealed class StagingDirectory : IDisposable
     /// Writes the next records of <paramref name="batch"/> with one write(2), rotating first when the live file has
     /// reached s3-upload-size at a record boundary, and dropping the oldest staged files into <paramref name="dropped"/>
     /// if the bytes would not fit under s3-staging-max-size. Throws (the host retries) with nothing or part of a record
-    /// written; the batch says where to resume. Returns true when the uploader has something new to do: a file
-    /// was rotated, or the live file got its first record (its interval starts).
+    /// written; the batch says where to resume.
     /// </summary>
-    public bool WriteNext(MessageBatch batch, List<StagedFile> dropped)
+    public void WriteNext(MessageBatch batch, List<StagedFile> dropped)
     {
         lock (_gate)
         {
-            bool rotated = batch.AtRecordBoundary && _liveSize >= _uploadSize;
-            if (rotated) RotateLocked();
+            if (batch.AtRecordBoundary && _liveSize >= _uploadSize) RotateLocked();
             bool first = _liveSize == 0;
             var run = batch.NextRun(_uploadSize - _liveSize);
             MakeRoomLocked(run.Length, dropped);
             _live ??= AppendOnlyFile.Open(LivePath, truncate: false);
             int doneBefore = batch.DoneRecords;
             int written = _live.Write(run);
-            if (first) _liveFirstWriteMs = Environment.TickCount64;
+            if (first)
+            {
+                _liveFirstWriteMs = Environment.TickCount64;
+                _newWork = true;
+            }
             _liveSize += written;
             batch.MarkSent(written);
             for (int record = doneBefore; record < batch.DoneRecords; record++) _liveTally.Add(batch.StreamOf(record), batch.LineLengthOf(record));
             _liveAtRecordBoundary = batch.AtRecordBoundary;
-            return rotated || first;
+        }
+    }
+
+    /// <summary>
+    /// Whether the uploader has had something new to do since the last call: a file was rotated, or the live file
+    /// got its first record (its interval starts). Asked after writes, failed ones included.
+    /// </summary>
+    public bool TakeNewWork()
+    {
+        lock (_gate)
+        {
+            bool newWork = _newWork;
+            _newWork = false;
+            return newWork;
         }
     }
 
@@ -198,6 +214,7 @@ internal sealed class StagingDirectory : IDisposable
         _lastStamp = stamp;
         _staged.Add(stamp, file);
         _stagedBytes += file.DiskBytes;
+        _newWork = true;
         _liveSize = 0;
         _liveTally = new StreamTally();
         _liveAtRecordBoundary = true;
