@@ -183,7 +183,7 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
         else if (!_accessDeniedReported)
         {
             _accessDeniedReported = true;
-            diagnostics.Report($"s3: access denied by bucket \"{bucket}\" ({what}) with the {credentials.Source}: check them and the bucket's policy; nothing is deleted, and uploads are retried every {AccessDeniedRetry.TotalMinutes:0} minutes");
+            diagnostics.Report($"s3: access denied by bucket \"{bucket}\" ({what}) with the {credentials.Source}: check them and the bucket's policy; nothing is deleted, and uploads are retried every {AccessDeniedRetry.TotalMinutes / 2:0.#} to {AccessDeniedRetry.TotalMinutes:0} minutes");
         }
     }
 }

@@ -363,7 +363,7 @@ public class S3EndToEndTests
     }
 
     [Test]
-    public async Task OverTlsTheServerIsVerifiedWithTheGivenCa()
+    public async Task OverTlsTheServerIsVerifiedWithTheGivenCaAndKeysComeFromACredentialsFileProfile()
     {
         using var run = new TempDir();
         using var certificates = new TempDir();
@@ -379,8 +379,11 @@ public class S3EndToEndTests
         }
         Assert.That(LogObjects(server.ReadAll()), Is.Empty);
 
+        // The second run takes its keys from a shared credentials file's profile, none from the environment.
         using var again = new TempDir();
-        await using (var trusted = await StartSidecar(again, run["staging"], server, new() { ["s3-tls-ca-cert"] = server.CaFile! }))
+        File.WriteAllText(again["credentials"], $"[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[archive]\naws_access_key_id = {S3Server.AccessKeyId}\naws_secret_access_key = {S3Server.SecretAccessKey}\n");
+        var fromFile = new Dictionary<string, string> { ["s3-tls-ca-cert"] = server.CaFile!, ["s3-credentials-file"] = again["credentials"], ["s3-profile"] = "archive" };
+        await using (var trusted = await StartSidecar(again, run["staging"], server, fromFile, "", ""))
         {
             trusted.CloseInputs();
             Assert.That(await trusted.WaitForExitAsync(Timeout), Is.Zero, trusted.Describe());
