@@ -79,7 +79,6 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
         try
         {
             while (NextFile() is { } file) Attempt(file);
-            transport.EndSession();
         }
         catch (Exception e)
         {
@@ -117,8 +116,10 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
         }
     }
 
+    /// <summary>This thread ends: its connection is closed before another thread may be started (under the lock).</summary>
     private StagedFile? Stop()
     {
+        transport.EndSession();
         _thread = null;
         return null;
     }

@@ -56,7 +56,7 @@ internal sealed class StagingDirectory : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FormatException($"option \"s3-staging-path\": cannot create {path}: {e.Message}");
+            throw new FormatException($"option \"s3-staging-path\": cannot create {path}: {Reason(e)}");
         }
         var directoryLock = DirectoryLock.TryAcquire(path, out var error, out _) ?? throw new FormatException($"option \"s3-staging-path\": {error}");
         var staging = new StagingDirectory(path, directoryLock, uploadSize, maxBytes);
@@ -67,7 +67,7 @@ internal sealed class StagingDirectory : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             staging.Dispose();
-            throw new FormatException($"option \"s3-staging-path\": cannot read what {path} holds: {e.Message}");
+            throw new FormatException($"option \"s3-staging-path\": cannot read what {path} holds: {Reason(e)}");
         }
         return staging;
     }
@@ -278,6 +278,13 @@ internal sealed class StagingDirectory : IDisposable
         if (_staged.Count > 0)
             diagnostics.Report($"s3: {_staged.Count} files ({_stagedBytes} bytes) staged by an earlier run in {DirectoryPath} are uploaded first");
     }
+
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        FileNotFoundException or DirectoryNotFoundException => "a parent directory cannot be created there",
+        _ => e.Message,
+    };
 
     /// <summary>Truncates a file after its last '\n'; returns the bytes removed, and the size left.</summary>
     private static long CutTornRecord(string path, out long size)
