@@ -58,11 +58,19 @@ install_test_prereqs() {
   # encryption tests: Debian's age decrypts what we write; age-keygen and ssh-keygen (openssh-client) make identities.
   command -v age >/dev/null || missing+=(age)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  # s3 end-to-end tests: objects are read back with Debian's python3-boto3 (the server is s3rver, below).
+  /usr/bin/python3 -c 'import boto3' 2>/dev/null || missing+=(python3-boto3)
   if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
-  local receiver="$ROOT/tests/ContainerLogger.Tests/Gelf/receiver"
-  if [[ ! -f $receiver/node_modules/graygelf/server.js ]]; then
-    say "installing graygelf (npm ci in $receiver)"
-    (cd "$receiver" && npm ci --no-audit --no-fund --loglevel=error)
+  npm_ci "$ROOT/tests/ContainerLogger.Tests/Gelf/receiver" graygelf/server.js
+  npm_ci "$ROOT/tests/ContainerLogger.Tests/S3/server" s3rver/bin/s3rver.js
+}
+
+# Installs a test folder's npm packages from its committed package-lock.json unless node_modules/$2 is there.
+npm_ci() {
+  local folder=$1 marker=$2
+  if [[ ! -f $folder/node_modules/$marker ]]; then
+    say "installing ${marker%%/*} (npm ci in $folder)"
+    (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 

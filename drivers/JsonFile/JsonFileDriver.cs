@@ -1,3 +1,5 @@
+using ContainerLogger.Files;
+
 namespace ContainerLogger.Drivers.JsonFile;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ContainerLogger.Files;
 namespace ContainerLogger.Drivers.JsonFile;
 
 /// <summary>

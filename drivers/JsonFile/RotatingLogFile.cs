@@ -1,4 +1,5 @@
 using ContainerLogger.Crypto;
+using ContainerLogger.Files;
 using ContainerLogger.Text;
 
 namespace ContainerLogger.Drivers.JsonFile;

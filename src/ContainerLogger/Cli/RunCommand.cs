@@ -138,6 +138,7 @@ internal static class RunCommand
         bool drained = senderThread.Join(TimeSpan.FromMilliseconds(remaining));
         if (drained)
         {
+            setup.Driver.Complete(queue.DeadlineMs ?? Environment.TickCount64);
             setup.Driver.Dispose();
             queue.Dispose();
         }

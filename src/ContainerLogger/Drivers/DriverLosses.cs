@@ -20,6 +20,16 @@ public sealed class DriverLosses
         Interlocked.Increment(ref _sinceLastFlush);
     }
 
+    /// <summary>
+    /// Lines already handed over and counted as delivered that were given up on later (s3's oldest staged file,
+    /// dropped to bound the backlog): counted as dropped, and taken off delivered at the next flush.
+    /// </summary>
+    public void Lost(LogStream stream, long lines, long bytes)
+    {
+        _counters.AddDropped(stream, lines, bytes);
+        Interlocked.Add(ref _sinceLastFlush, lines);
+    }
+
     /// <summary>Losses since the last call: the sender takes them off the batch it counts as delivered.</summary>
     internal long TakeSinceLastFlush() => Interlocked.Exchange(ref _sinceLastFlush, 0);
 }

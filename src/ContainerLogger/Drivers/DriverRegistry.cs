@@ -9,6 +9,7 @@ public static class DriverRegistry
         ContainerLogger.Drivers.Syslog.SyslogDriver.Descriptor,
         ContainerLogger.Drivers.Fluentd.FluentdDriver.Descriptor,
         ContainerLogger.Drivers.Gelf.GelfDriver.Descriptor,
+        ContainerLogger.Drivers.S3.S3Driver.Descriptor,
         ContainerLogger.Drivers.None.NoneDriver.Descriptor,
     ];
 

@@ -25,6 +25,13 @@ public abstract class LogDriver : IDisposable
     /// <summary>The first wait after a failed flush; zero leaves it to the host (50 ms, doubling up to 1 s).</summary>
     public virtual TimeSpan FirstRetryDelay => TimeSpan.Zero;
 
+    /// <summary>
+    /// At shutdown, after the last flush: finish background work (the s3 driver's uploads) until
+    /// <paramref name="deadlineMs"/> (an <see cref="Environment.TickCount64"/> value); what is not finished by then
+    /// is the driver's to keep for the next start.
+    /// </summary>
+    public virtual void Complete(long deadlineMs) { }
+
     /// <summary>SIGHUP: reopen files, reconnect sockets.</summary>
     public virtual void Reopen() { }
 

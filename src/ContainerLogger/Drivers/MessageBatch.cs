@@ -95,6 +95,25 @@ internal sealed class MessageBatch
         _sentBytes = _ends[record];
     }
 
+    // ---- file transports (s3's staging file: rotated before a record once full, as json-file's max-size) ----
+
+    /// <summary>Records handed over completely, counted from the start of the batch.</summary>
+    public int DoneRecords => _doneRecords;
+
+    /// <summary>Writing stopped between two records, not inside one.</summary>
+    public bool AtRecordBoundary => _sentBytes == (_doneRecords == 0 ? 0 : _ends[_doneRecords - 1]);
+
+    /// <summary>
+    /// The unsent bytes for a file with <paramref name="roomBeforeFull"/> bytes left before it is full: the rest
+    /// of the next record always, then each following record while the file is still not full before it.
+    /// </summary>
+    public ReadOnlySpan<byte> NextRun(long roomBeforeFull)
+    {
+        int end = _ends[_doneRecords];
+        for (int record = _doneRecords + 1; record < _count && end - _sentBytes < roomBeforeFull; record++) end = _ends[record];
+        return _bytes.AsSpan(_sentBytes, end - _sentBytes);
+    }
+
     /// <summary>Empties the batch once all of it is handed over.</summary>
     public void Clear()
     {

@@ -81,13 +81,14 @@ internal sealed class Sender
 
     /// <summary>
     /// Capped exponential backoff with jitter in [d/2, d], so 2,000 sidecars do not retry in step. A driver's own
-    /// first step (gelf-tcp-reconnect-delay) replaces 50 ms and raises the cap to itself when it is larger.
+    /// first step (gelf-tcp-reconnect-delay) replaces 50 ms and raises the cap to itself when it is larger; a
+    /// driver retrying on its own (s3's uploads) may give a larger cap.
     /// </summary>
-    internal static TimeSpan Backoff(int failures, TimeSpan first = default)
+    internal static TimeSpan Backoff(int failures, TimeSpan first = default, TimeSpan cap = default)
     {
         if (first <= TimeSpan.Zero) first = FirstRetry;
-        double cap = Math.Max(MaxRetry.TotalMilliseconds, first.TotalMilliseconds);
-        double ms = Math.Min(cap, first.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
+        double capMs = Math.Max(Math.Max(MaxRetry.TotalMilliseconds, first.TotalMilliseconds), cap.TotalMilliseconds);
+        double ms = Math.Min(capMs, first.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
         return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble() / 2));
     }
 

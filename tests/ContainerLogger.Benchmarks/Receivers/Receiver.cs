@@ -15,6 +15,12 @@ internal abstract class Receiver : IDisposable
     /// <summary>Driver options pointing the logger at this receiver (DOCKERLOG_CONFIG, before common options are added).</summary>
     public abstract IReadOnlyDictionary<string, string> LogOptions { get; }
 
+    /// <summary>
+    /// For a driver that takes lines in long before they reach the receiver (s3 stages them, then uploads every few
+    /// seconds): counts them where they are taken in, from the logger's start; lines/s is measured there. Null: none.
+    /// </summary>
+    public virtual ArrivalLedger? StartIntake(long stdoutLines, long stderrLines) => null;
+
     /// <summary>Starts accepting and counting; called before the logger starts.</summary>
     public abstract void Start(ArrivalLedger ledger);
 

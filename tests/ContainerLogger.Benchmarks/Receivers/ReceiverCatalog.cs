@@ -18,5 +18,6 @@ internal static class ReceiverCatalog
         ["gelf-udp-gzip"] = () => new GelfUdpReceiver("gzip"),
         ["gelf-udp-zlib"] = () => new GelfUdpReceiver("zlib"),
         ["gelf-tcp"] = () => new GelfTcpReceiver(),
+        ["s3"] = () => new S3Receiver(),
     };
 }

@@ -222,8 +222,40 @@ public sealed class CliTests
             new() { ["gelf-address"] = "udp://127.0.0.1:12201" },
             new() { ["gelf-address"] = "tcp://127.0.0.1:12201" },
         ],
+        "s3" =>
+        [
+            new()
+            {
+                ["s3-bucket"] = "logs",
+                ["s3-credentials-file"] = S3Files.Value.Credentials,
+                ["s3-endpoint"] = "https://127.0.0.1:9000",
+                ["s3-tls-ca-cert"] = S3Files.Value.Ca,
+            },
+        ],
         _ => [new()],
     };
+
+    /// <summary>
+    /// s3 needs a bucket and credentials, and reads its CA and credentials files at validation: a credentials file
+    /// and a self-signed CA, made once under the temp directory (removed when the fixture ends).
+    /// </summary>
+    private static readonly Lazy<(string Credentials, string Ca)> S3Files = new(() =>
+    {
+        string directory = Directory.CreateTempSubdirectory("containerlogger-cli-s3-").FullName;
+        string credentials = Path.Combine(directory, "credentials"), ca = Path.Combine(directory, "ca.pem");
+        File.WriteAllText(credentials, "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = example\n");
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=containerlogger cli test", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(ca, certificate.ExportCertificatePem());
+        return (credentials, ca);
+    });
+
+    [OneTimeTearDown]
+    public void RemoveS3Files()
+    {
+        if (S3Files.IsValueCreated) Directory.Delete(Path.GetDirectoryName(S3Files.Value.Credentials)!, recursive: true);
+    }
 
     /// <summary>The option is accepted on top of at least one of the driver's bases.</summary>
     private static void AssertAccepted(DriverDescriptor descriptor, List<Dictionary<string, string>> bases, Dictionary<string, string> config, string what)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using ContainerLogger.Drivers.JsonFile;
+using ContainerLogger.Files;
 using ContainerLogger.Tests.Support;
 
 namespace ContainerLogger.Tests.JsonFile;

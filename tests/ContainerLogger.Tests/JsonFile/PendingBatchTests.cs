@@ -1,6 +1,7 @@
 using System.Text;
 using ContainerLogger.Drivers;
 using ContainerLogger.Drivers.JsonFile;
+using ContainerLogger.Files;
 using ContainerLogger.Tests.Support;
 
 namespace ContainerLogger.Tests.JsonFile;

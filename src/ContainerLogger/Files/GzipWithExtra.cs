@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace ContainerLogger.Drivers.JsonFile;
+namespace ContainerLogger.Files;
 
 /// <summary>
-/// Writes a gzip file whose header carries an FEXTRA field, as Go's gzip.Writer does with Header.Extra set
+/// Writes a gzip file whose header carries an FEXTRA field (none when it is empty), as Go's gzip.Writer does with Header.Extra set
 /// (MTIME 0, XFL 0, OS 255 unknown, then XLEN and the bytes). GZipStream cannot write FEXTRA, so the header
 /// and the CRC-32/ISIZE trailer are written here around a raw DeflateStream body.
 /// </summary>
@@ -20,12 +20,20 @@ internal static class GzipWithExtra
         var outputOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) outputOptions.UnixCreateMode = Mode0640; // a guard the platform analyzer understands
         using var output = new FileStream(target, outputOptions);
+        Compress(input, output, extra, CompressionLevel.Optimal);
+    }
+
+    /// <summary>
+    /// Compresses what is left of <paramref name="input"/> into <paramref name="output"/> as one gzip member, and
+    /// leaves both open. The output is only written to, so it may be a stream that transforms the bytes further.
+    /// </summary>
+    public static void Compress(Stream input, Stream output, ReadOnlySpan<byte> extra, CompressionLevel level)
+    {
         WriteHeader(output, extra);
         uint crc = 0;
         long length = 0;
         var buffer = new byte[64 * 1024];
-        long bodyStart = output.Position;
-        using (var deflate = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true))
+        using (var deflate = new DeflateStream(output, level, leaveOpen: true))
         {
             int read;
             while ((read = input.Read(buffer)) > 0)
@@ -36,7 +44,7 @@ internal static class GzipWithExtra
             }
         }
         // DeflateStream writes nothing at all for empty input, which leaves no deflate stream: write an empty final block.
-        if (output.Position == bodyStart) output.Write([0x03, 0x00]);
+        if (length == 0) output.Write([0x03, 0x00]);
         Span<byte> trailer = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
         BinaryPrimitives.WriteUInt32LittleEndian(trailer.Slice(4), (uint)length);
@@ -50,8 +58,13 @@ internal static class GzipWithExtra
         header[0] = 0x1F;
         header[1] = 0x8B;
         header[2] = 8; // deflate
-        header[3] = FlagExtra;
         header[9] = 0xFF;
+        if (extra.IsEmpty)
+        {
+            output.Write(header[..10]);
+            return;
+        }
+        header[3] = FlagExtra;
         BinaryPrimitives.WriteUInt16LittleEndian(header.Slice(10), checked((ushort)extra.Length));
         output.Write(header);
         output.Write(extra);

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using ContainerLogger.Native;
 
-namespace ContainerLogger.Drivers.JsonFile;
+namespace ContainerLogger.Files;
 
 /// <summary>
 /// The live log file, opened as Docker opens it: O_WRONLY|O_APPEND|O_CREAT, mode 0640. Opened with open(2) rather

@@ -1,4 +1,4 @@
-namespace ContainerLogger.Drivers.JsonFile;
+namespace ContainerLogger.Files;
 
 /// <summary>CRC-32 (IEEE 802.3, reflected, as gzip's trailer uses), table driven: System.IO.Hashing is not in the framework.</summary>
 internal static class Crc32

@@ -1,14 +1,15 @@
 using System.Text;
+using ContainerLogger.Drivers;
 using ContainerLogger.Text;
 
-namespace ContainerLogger.Drivers.JsonFile;
+namespace ContainerLogger.Files;
 
 /// <summary>
 /// Writes one record as Docker's json-file line (docker-logdrivers.md 11.3):
 /// {"log":"…\n","stream":"stdout","attrs":{…},"time":"2024-01-02T03:04:05.123456789Z"}\n
 /// The attrs object never changes during a run, so it is encoded once here.
 /// </summary>
-public sealed class JsonFileEncoder
+public sealed class JsonFileEncoder : IMessageEncoder
 {
     // Everything but the escaped line: keys and punctuation (about 50 bytes), the stream name and the time.
     private const int FixedOverhead = 128;

@@ -1,0 +1,67 @@
+using System.IO.Compression;
+using ContainerLogger.Files;
+using ContainerLogger.Native;
+
+namespace ContainerLogger.Drivers.S3;
+
+/// <summary>
+/// The one way a staged file becomes an object: staged records → gzip → object file → upload → files removed.
+/// The object is written beside the records as .gz.tmp, synced and renamed to .gz, so a .gz found after a crash
+/// is complete (it is uploaded as is) and a .gz.tmp is not (it is made again). Another transformation of the
+/// object (encryption) is one more stream around the object file's in <see cref="WriteObject"/>.
+/// Before the first object, &lt;prefix&gt;/container.json goes up once per container; a file in the staging
+/// directory remembers that it did.
+/// </summary>
+internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport transport, string keyPrefix, byte[] containerJson)
+{
+    private const string ContainerJsonMarker = "container.json.uploaded";
+
+    private bool _containerJsonUploaded;
+
+    public string ContainerJsonKey => keyPrefix + "/container.json";
+
+    /// <summary>Uploads <paramref name="file"/> and removes it from the staging directory; throws, keeping it, on failure.</summary>
+    public void Ship(StagedFile file)
+    {
+        EnsureContainerJson();
+        if (!file.HasObject) WriteObject(file);
+        transport.PutFile(file.Stamp.ObjectKey(keyPrefix), file.ObjectPath, "application/gzip");
+        staging.Uploaded(file);
+    }
+
+    private void WriteObject(StagedFile file)
+    {
+        using (var records = new FileStream(file.PlainPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
+        {
+            // The rotation was a rename of a file written with write(2): on disk before anything relies on it.
+            Sync(records);
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 64 * 1024 };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using var output = new FileStream(file.PartialObjectPath, options);
+            GzipWithExtra.Compress(records, output, extra: default, CompressionLevel.Fastest);
+            output.Flush(flushToDisk: true);
+        }
+        File.Move(file.PartialObjectPath, file.ObjectPath, overwrite: true);
+        staging.SyncDirectory();
+        staging.ObjectWritten(file, new FileInfo(file.ObjectPath).Length);
+    }
+
+    private void EnsureContainerJson()
+    {
+        if (_containerJsonUploaded) return;
+        string marker = Path.Combine(staging.DirectoryPath, ContainerJsonMarker);
+        // The marker names the key, so a staging directory reused for another container uploads that one's.
+        if (!File.Exists(marker) || File.ReadAllText(marker) != ContainerJsonKey)
+        {
+            transport.Put(ContainerJsonKey, containerJson, "application/json");
+            File.WriteAllText(marker, ContainerJsonKey);
+        }
+        _containerJsonUploaded = true;
+    }
+
+    private static void Sync(FileStream stream)
+    {
+        if (Libc.fsync((int)stream.SafeFileHandle.DangerousGetHandle()) != 0)
+            throw new IOException($"syncing {stream.Name}: {Libc.ErrorText(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+    }
+}
