@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using ContainerLogger.Config;
 using ContainerLogger.Drivers;
 using ContainerLogger.Pipeline;
+using ContainerLogger.Pipeline.Multiline;
 
 namespace ContainerLogger.Cli;
 
@@ -73,7 +74,8 @@ internal static class RunCommand
         long maxBuffer = setup.Config.Driver.QueueBound?.Invoke(options) ?? options.Get(CommonOptions.MaxBufferSize);
         var shutdownTimeout = (long)options.Get(CommonOptions.ShutdownTimeout).TotalMilliseconds;
         using var ring = new LogRing(maxBuffer, maxLine, options.Get(CommonOptions.Mode) == "blocking", options.Get(CommonOptions.DropNotice), counters);
-        using var reader = new InputReader(setup.Inputs, ring, maxLine, counters, diagnostics);
+        var multiline = MultilineStage.For(options, ring, maxLine, counters);
+        using var reader = new InputReader(setup.Inputs, ring, multiline, maxLine, counters, diagnostics);
         var sender = new Sender(ring, setup.Driver, setup.Config.Driver.Name, counters, setup.Context.Losses, diagnostics, maxBuffer);
 
         void BeginShutdown(PosixSignalContext signal)

@@ -36,7 +36,7 @@ public static class CommonOptions
 
     /// <summary>The common options as a driver with the given default tag sees them.</summary>
     public static IReadOnlyList<OptionSpec> For(string? defaultTag) =>
-        [Tag(defaultTag), Labels, LabelsRegex, Env, EnvRegex, Mode, MaxBufferSize, MaxLineSize, DropNotice, ShutdownTimeout, Cache];
+        [Tag(defaultTag), Labels, LabelsRegex, Env, EnvRegex, Mode, MaxBufferSize, MaxLineSize, DropNotice, ShutdownTimeout, .. MultilineOptions.All, Cache];
 
     /// <summary>The `tag` option; its default is the driver's (json-file has none).</summary>
     public static Option<TagTemplate?> Tag(string? defaultTag)

@@ -4,7 +4,8 @@ namespace ContainerLogger.Pipeline;
 
 /// <summary>
 /// What happened to the lines, for the exit summary and SIGUSR1. A line longer than max-line-size counts
-/// once per piece; undelivered = read - delivered - dropped.
+/// once per piece. With multiline, delivered and dropped count records: a record of n lines adds n - 1 to joined
+/// (a record cut into p pieces takes p - 1 back), and undelivered = read - joined - delivered - dropped.
 /// </summary>
 internal sealed class Counters
 {
@@ -13,6 +14,7 @@ internal sealed class Counters
     private readonly long[] _droppedLines = new long[2];
     private readonly long[] _droppedBytes = new long[2];
     private long _delivered;
+    private long _joined;
     private long _retried;
 
     public void AddRead(LogStream stream, long lines, long bytes)
@@ -29,13 +31,15 @@ internal sealed class Counters
 
     public void AddDelivered(long lines) => Interlocked.Add(ref _delivered, lines);
     public void AddRetried() => Interlocked.Increment(ref _retried);
+    public void AddJoined(long lines) => Interlocked.Add(ref _joined, lines);
 
     public long ReadLines(LogStream s) => Volatile.Read(ref _readLines[(int)s]);
     public long DroppedLines(LogStream s) => Volatile.Read(ref _droppedLines[(int)s]);
     public long Delivered => Volatile.Read(ref _delivered);
+    public long Joined => Volatile.Read(ref _joined);
 
     public long Undelivered =>
-        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) - Delivered - DroppedLines(LogStream.Stdout) - DroppedLines(LogStream.Stderr);
+        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) - Joined - Delivered - DroppedLines(LogStream.Stdout) - DroppedLines(LogStream.Stderr);
 
     /// <summary>One line of key=value pairs, stable so that platforms can parse it.</summary>
     public string Format(string label) =>
@@ -43,5 +47,5 @@ internal sealed class Counters
         $"read.stderr.lines={ReadLines(LogStream.Stderr)} read.stderr.bytes={Volatile.Read(ref _readBytes[1])} " +
         $"delivered={Delivered} dropped.stdout.lines={DroppedLines(LogStream.Stdout)} dropped.stdout.bytes={Volatile.Read(ref _droppedBytes[0])} " +
         $"dropped.stderr.lines={DroppedLines(LogStream.Stderr)} dropped.stderr.bytes={Volatile.Read(ref _droppedBytes[1])} " +
-        $"retried={Volatile.Read(ref _retried)} undelivered={Undelivered}";
+        $"retried={Volatile.Read(ref _retried)} undelivered={Undelivered} multiline.joined={Joined}";
 }

@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
 using ContainerLogger.Drivers;
 using ContainerLogger.Native;
+using ContainerLogger.Pipeline.Multiline;
 
 namespace ContainerLogger.Pipeline;
 
 /// <summary>
 /// Reads every input on one thread with poll(): each read is framed into lines and queued. Ends at EOF on
-/// every input, or at the shutdown deadline; a wake descriptor lets a signal interrupt the wait.
+/// every input, or at the shutdown deadline; a wake descriptor lets a signal interrupt the wait. With a multiline
+/// stage the poll also wakes when its next held record is due, and only then: no timer runs while nothing is held.
 /// </summary>
 internal sealed unsafe class InputReader : IDisposable
 {
@@ -14,16 +16,21 @@ internal sealed unsafe class InputReader : IDisposable
 
     private readonly List<Input> _inputs;
     private readonly LogRing _ring;
+    private readonly MultilineStage? _multiline;
     private readonly Counters _counters;
     private readonly Diagnostics _diagnostics;
     private readonly int _wakeFd;
 
-    public InputReader(IEnumerable<(int Fd, LogStream Stream, string Name)> inputs, LogRing ring, int maxLineSize, Counters counters, Diagnostics diagnostics)
+    /// <param name="multiline">The stage lines pass through on their way to the ring; null when multiline is off.</param>
+    public InputReader(IEnumerable<(int Fd, LogStream Stream, string Name)> inputs, LogRing ring, MultilineStage? multiline, int maxLineSize,
+        Counters counters, Diagnostics diagnostics)
     {
         _ring = ring;
+        _multiline = multiline;
         _counters = counters;
         _diagnostics = diagnostics;
-        _inputs = inputs.Select(i => new Input(i.Fd, i.Stream, new LineFramer(i.Stream, maxLineSize, ring, counters), i.Name)).ToList();
+        ILineSink sink = multiline is null ? ring : multiline;
+        _inputs = inputs.Select(i => new Input(i.Fd, i.Stream, new LineFramer(i.Stream, maxLineSize, sink, counters), i.Name)).ToList();
         _wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
     }
 
@@ -41,7 +48,7 @@ internal sealed unsafe class InputReader : IDisposable
         {
             // Shutdown (SIGTERM/SIGINT) began: take what the inputs hold right now, but wait for nothing more,
             // so the sender can drain the queue (and the tails Finish ships) and the process exit once drained.
-            int timeout = -1;
+            int timeout = MillisecondsToNextFlush();
             bool stopping = false;
             if (_ring.DeadlineMs is { } deadline)
             {
@@ -60,6 +67,7 @@ internal sealed unsafe class InputReader : IDisposable
                 throw new IOException("poll failed: " + Libc.ErrorText(errno));
             }
             if (ready == 0 && stopping) break;
+            if (!FlushDueRecords()) return; // the ring stopped taking lines
             if (fds[_inputs.Count].Revents != 0)
             {
                 long drained;
@@ -80,7 +88,10 @@ internal sealed unsafe class InputReader : IDisposable
     {
         long now = DateTime.UtcNow.Ticks;
         lock (_ring.Gate)
+        {
             foreach (var input in _inputs) input.Framer.Finish(now);
+            _multiline?.FlushAll();
+        }
         _ring.CompleteAdding();
     }
 
@@ -103,7 +114,26 @@ internal sealed unsafe class InputReader : IDisposable
             _diagnostics.Report($"reading {input.Name} failed, treating it as ended: {Libc.ErrorText(errno)}");
         }
         eof = true;
-        lock (_ring.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks);
+        lock (_ring.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks) && (_multiline?.Flush(input.Stream) ?? true);
+    }
+
+    /// <summary>The poll timeout: until the multiline stage's next held record is due, or -1 (none held: wait for input only).</summary>
+    private int MillisecondsToNextFlush()
+    {
+        if (_multiline is null) return -1;
+        lock (_ring.Gate)
+        {
+            if (_multiline.NextDeadlineTicks is not { } due) return -1;
+            long ticks = Math.Max(0, due - _multiline.Now);
+            return (int)Math.Min(int.MaxValue, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+        }
+    }
+
+    /// <summary>Emits the held records whose flush timeout has passed. False once the ring takes no more lines.</summary>
+    private bool FlushDueRecords()
+    {
+        if (_multiline is null) return true;
+        lock (_ring.Gate) return _multiline.FlushDue(_multiline.Now);
     }
 
     public void Dispose() => Libc.close(_wakeFd);
