@@ -63,6 +63,6 @@ public static class CommonOptions
         new(name, "regex", null, null, description, raw =>
         {
             try { return new Regex(raw, RegexOptions.CultureInvariant); }
-            catch (ArgumentException e) { throw new FormatException("not a valid regular expression: " + e.Message); }
+            catch (ArgumentException e) { throw new FormatException("not a valid regular expression: " + RegexErrors.Describe(e)); }
         });
 }

@@ -56,12 +56,12 @@ public static class MultilineOptions
         }
         catch (ArgumentException e)
         {
-            throw new FormatException("not a valid regular expression: " + e.Message);
+            throw new FormatException("not a valid regular expression: " + RegexErrors.Describe(e));
         }
         catch (NotSupportedException e)
         {
             // Backreferences, lookarounds and atomic groups need backtracking.
-            throw new FormatException("not supported by the linear-time (non-backtracking) regex engine: " + e.Message);
+            throw new FormatException("not supported by the linear-time (non-backtracking) regex engine: " + RegexErrors.Describe(e));
         }
     }
 }
