@@ -58,3 +58,5 @@ done
 for program in uncaught cause no_method name_error stack_too_deep full_message; do
   capture "ruby/$program" ruby "$program.rb"
 done
+
+rm -rf "$WORK"
