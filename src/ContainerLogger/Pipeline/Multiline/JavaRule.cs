@@ -11,8 +11,6 @@ namespace ContainerLogger.Pipeline.Multiline;
 internal sealed partial class JavaRule : MultilineRule
 {
     private const int Header = 1, Frames = 2;
-    /// <summary>Message lines held before giving up on a frame following them.</summary>
-    private const int MaxMessageLines = 8;
 
     public override string Name => "java";
 
@@ -42,7 +40,7 @@ internal sealed partial class JavaRule : MultilineRule
             state = Header;
             return LineVerdict.Continue;
         }
-        return state == Header && tentative < MaxMessageLines ? LineVerdict.Tentative : LineVerdict.End;
+        return state == Header ? MessageLine(tentative) : LineVerdict.End;
     }
 
     [GeneratedRegex(@"^(?:Exception in thread ""[^""]*"" [\w$.]+|(?:[\w$]+\.)+[\w$]*(?:Exception|Error|Throwable)[\w$]*)(?:: .*)?$", RegexOptions.CultureInvariant)]

@@ -35,6 +35,12 @@ internal abstract class MultilineRule
     /// </summary>
     public abstract LineVerdict Next(ReadOnlySpan<byte> line, ref int state, int tentative, LineText text);
 
+    /// <summary>
+    /// A line between an exception's first line and its first frame: the rest of a multi-line message, held
+    /// tentatively (a frame confirms it), up to 8 lines before giving up on a frame following.
+    /// </summary>
+    protected static LineVerdict MessageLine(int tentative) => tentative < 8 ? LineVerdict.Tentative : LineVerdict.End;
+
     protected static bool IsBlank(ReadOnlySpan<byte> line) => line.IsEmpty || line.IndexOfAnyExcept((byte)' ', (byte)'\t', (byte)'\r') < 0;
 
     protected static bool IsIndented(ReadOnlySpan<byte> line) => !line.IsEmpty && (line[0] == (byte)' ' || line[0] == (byte)'\t');

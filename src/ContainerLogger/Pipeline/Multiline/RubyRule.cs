@@ -12,7 +12,6 @@ namespace ContainerLogger.Pipeline.Multiline;
 internal sealed partial class RubyRule : MultilineRule
 {
     private const int Header = 1, Frames = 2;
-    private const int MaxMessageLines = 8;
 
     public override string Name => "ruby";
 
@@ -36,7 +35,7 @@ internal sealed partial class RubyRule : MultilineRule
         }
         if (state != Header) return LineVerdict.End;
         if (line.StartsWith("Did you mean?"u8) || IsCaretLine(line)) return LineVerdict.Continue;
-        return tentative < MaxMessageLines ? LineVerdict.Tentative : LineVerdict.End;
+        return MessageLine(tentative);
     }
 
     /// <summary>"app.rb:3:in `parse': message (ArgumentError)"; Ruby 3.4 quotes with ' and names the class ('Object#parse').</summary>
