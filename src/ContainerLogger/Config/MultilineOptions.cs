@@ -26,7 +26,7 @@ public static class MultilineOptions
         "lines in one record at most; the rest starts a new record", min: 2, max: 100_000);
 
     public static readonly Option<long> MaxBytes = Options.Size("multiline-max-bytes", 256 << 10, "256k",
-        "bytes in one record at most (lines and the newlines joining them); the rest starts a new record", min: 1 << 10, max: 16 << 20);
+        "bytes in one record at most (lines and the newlines joining them); the rest starts a new record", min: 1 << 10, max: 4 << 20);
 
     public static IReadOnlyList<OptionSpec> All { get; } = [Rules, StartRegex, FlushTimeout, MaxLines, MaxBytes];
 

@@ -84,8 +84,8 @@ public class MultilineOptionTests
     [TestCase("multiline-flush-timeout", "soon", "expected a duration such as 500ms, 5s, 1m30s (units ns, us, ms, s, m, h)")]
     [TestCase("multiline-max-lines", "1", "must be between 2 and 100000")]
     [TestCase("multiline-max-lines", "many", "expected an integer (must be between 2 and 100000)")]
-    [TestCase("multiline-max-bytes", "512", "'512' is out of range: must be between 1024 and 16777216 bytes")]
-    [TestCase("multiline-max-bytes", "32m", "'32m' is out of range: must be between 1024 and 16777216 bytes")]
+    [TestCase("multiline-max-bytes", "512", "'512' is out of range: must be between 1024 and 4194304 bytes")]
+    [TestCase("multiline-max-bytes", "5m", "'5m' is out of range: must be between 1024 and 4194304 bytes")]
     public void Bad_values_name_the_option_the_value_and_what_is_allowed(string key, string value, string allowed) =>
         Assert.That(Env.SingleError(Env.Option(key, value)), Is.EqualTo($"DOCKERLOG_CONFIG: option \"{key}\" has a bad value \"{value}\": {allowed}"));
 

@@ -125,6 +125,17 @@ public class MultilineStageTests
     }
 
     [Test]
+    public void A_record_of_a_megabyte_is_held_up_to_max_bytes()
+    {
+        var rig = IndentRig(maxLine: 16 << 10, maxBytes: 1 << 20);
+        var lines = new[] { "head" + new string('h', 14996) }.Concat(Enumerable.Range(0, 69).Select(_ => "  " + new string('c', 14998))).ToList();
+        rig.ReadLines(lines).Eof();
+        var texts = rig.Texts();
+        Assert.That(texts.Select(t => t.Split('\n').Length), Is.EqualTo(new[] { 69, 1 }), "69 lines of 15,000 bytes make 1,035,068 with their newlines; 70 would pass 1 MiB");
+        Assert.That(string.Join("\n", texts), Is.EqualTo(string.Join("\n", lines)));
+    }
+
+    [Test]
     public void A_record_longer_than_max_line_size_is_cut_into_partial_messages_like_a_long_line()
     {
         var rig = IndentRig(maxLine: 1024);

@@ -2,8 +2,8 @@ namespace ContainerLogger.Pipeline.Multiline;
 
 /// <summary>
 /// The lines one stream's multiline stage holds, in arrival order, back to back in one buffer with a '\n' after
-/// each: the first n lines are already a record's joined text. Memory is taken when a line is first held and given
-/// back once a large record has left.
+/// each: the first n lines are already a record's joined text. Memory is taken when a line is first held, grows no
+/// further than the stage can hold (the heap is capped), and is given back once a large record has left.
 /// </summary>
 internal sealed class HeldLines
 {
@@ -15,9 +15,13 @@ internal sealed class HeldLines
         public long Offset, Ticks;
     }
 
+    private readonly int _mostBytes;
     private byte[] _bytes = [];
     private Held[] _lines = [];
     private int _count, _used;
+
+    /// <param name="mostBytes">The most the stage ever holds at once: a record, the line after it and the newlines.</param>
+    public HeldLines(int mostBytes) => _mostBytes = mostBytes;
 
     public int Count => _count;
 
@@ -37,7 +41,7 @@ internal sealed class HeldLines
     public void Add(ReadOnlySpan<byte> line, long offset, long ticks)
     {
         int needed = _used + line.Length + 1;
-        if (needed > _bytes.Length) Array.Resize(ref _bytes, Math.Max(needed, Math.Max(InitialBytes, 2 * _bytes.Length)));
+        if (needed > _bytes.Length) Array.Resize(ref _bytes, Math.Max(needed, Math.Min(_mostBytes, Math.Max(InitialBytes, 2 * _bytes.Length))));
         if (_count == _lines.Length) Array.Resize(ref _lines, Math.Max(InitialLines, 2 * _count));
         line.CopyTo(_bytes.AsSpan(_used));
         _bytes[_used + line.Length] = (byte)'\n';

@@ -23,9 +23,9 @@ namespace ContainerLogger.Pipeline.Multiline;
 /// </summary>
 internal sealed class MultilineStage : ILineSink
 {
-    private sealed class StreamState
+    private sealed class StreamState(int mostBytes)
     {
-        public readonly HeldLines Lines = new();
+        public readonly HeldLines Lines = new(mostBytes);
         /// <summary>Lines at the start of <see cref="Lines"/> that form the record in progress; 0 when none is.</summary>
         public int Record;
         /// <summary>Lines after the record held until a later line decides whether they belong to it.</summary>
@@ -46,7 +46,7 @@ internal sealed class MultilineStage : ILineSink
     private readonly Func<long> _clock;
     private readonly Counters _counters;
     private readonly LineText _text = new();
-    private readonly StreamState[] _streams = [new(), new()];
+    private readonly StreamState[] _streams;
     private readonly byte[] _partialId = new byte[LogRing.PartialIdSize];
 
     /// <param name="rules">Tried in order on a line that may begin a record; a <see cref="StartRegexRule"/> among them also ends any record it matches.</param>
@@ -63,6 +63,9 @@ internal sealed class MultilineStage : ILineSink
         _timeoutTicks = flushTimeout.Ticks;
         _clock = clock;
         _counters = counters;
+        // A record (a single line may be longer than maxBytes), the line that ends it, their newlines.
+        int mostBytes = (int)Math.Max(maxBytes, maxLineSize) + maxLineSize + 2;
+        _streams = [new(mostBytes), new(mostBytes)];
     }
 
     /// <summary>The stage a run with these options needs, or null when multiline is off (no stage, no cost per line).</summary>
