@@ -51,7 +51,7 @@ public sealed class SyslogDriver : LogDriver
         var framing = SyslogOptions.ResolveFraming(_address, format, options.Get(SyslogOptions.TcpFraming));
         string hostname = options.Get(SyslogOptions.Hostname) ?? context.Info.Hostname;
         _encoder = new SyslogEncoder(format, framing, options.Get(SyslogOptions.Facility), hostname, context.Tag ?? "",
-            Environment.ProcessId, zone);
+            Environment.ProcessId, zone, datagrams: _address.IsDatagram);
     }
 
     public override int PendingCount => _batch.Pending;

@@ -14,6 +14,9 @@ namespace ContainerLogger.Drivers.Syslog;
 /// rfc5424micro &lt;30&gt;1 2024-01-02T03:04:05.123456Z HOSTNAME APP-NAME PROCID MSGID - MSG\n
 /// </code>
 /// Octet-counted framing puts "&lt;length&gt; " first, the length counting the trailing '\n' (RFC 5425 as Docker).
+/// With non-transparent framing on a stream a '\n' ends the message, so one inside a record (a joined multiline
+/// record) is written as "#012", the way rsyslog shows control characters; datagrams and octet-counted messages
+/// carry it as is.
 /// Times are in the process's time zone, as Docker's are in the daemon's; "Z" when its offset is zero.
 /// Everything but the time and the line is encoded once, here; <see cref="Encode"/> allocates nothing.
 /// </summary>
@@ -32,6 +35,7 @@ public sealed class SyslogEncoder : IMessageEncoder
 
     private readonly SyslogFormat _format;
     private readonly bool _octetCounted;
+    private readonly bool _escapeNewlines;
     private readonly TimeZoneInfo _zone;
     private readonly byte[] _stdoutHead, _stderrHead;
     private readonly byte[] _tail;
@@ -47,10 +51,13 @@ public sealed class SyslogEncoder : IMessageEncoder
     /// <param name="hostname">HOSTNAME; made printable ASCII, at most 255 characters.</param>
     /// <param name="tag">The rendered tag: TAG, APP-NAME and MSGID.</param>
     /// <param name="zone">Time zone of the timestamps; the process's local zone in a run.</param>
-    public SyslogEncoder(SyslogFormat format, SyslogFraming framing, int facility, string hostname, string tag, int pid, TimeZoneInfo zone)
+    /// <param name="datagrams">Each message travels in a datagram of its own (udp, unixgram): a newline ends nothing.</param>
+    public SyslogEncoder(SyslogFormat format, SyslogFraming framing, int facility, string hostname, string tag, int pid, TimeZoneInfo zone,
+        bool datagrams = false)
     {
         _format = format;
         _octetCounted = framing == SyslogFraming.OctetCounted;
+        _escapeNewlines = !_octetCounted && !datagrams;
         _zone = zone;
         bool rfc5424 = format is SyslogFormat.Rfc5424 or SyslogFormat.Rfc5424Micro;
         string version = rfc5424 ? "1 " : "";
@@ -68,7 +75,9 @@ public sealed class SyslogEncoder : IMessageEncoder
     }
 
     /// <summary>Room <see cref="Encode"/> may need for a line of this many bytes.</summary>
-    public int MaxEncodedLength(int lineLength) => FixedOverhead + _stdoutHead.Length + _tail.Length + lineLength;
+    public int MaxEncodedLength(int lineLength) => FixedOverhead + _stdoutHead.Length + _tail.Length + (_escapeNewlines ? EscapedNewline.Length : 1) * lineLength;
+
+    private static ReadOnlySpan<byte> EscapedNewline => "#012"u8;
 
     /// <returns>
     /// Bytes written, 0 for an empty line (Docker sends none); <paramref name="destination"/> must hold
@@ -80,7 +89,8 @@ public sealed class SyslogEncoder : IMessageEncoder
         if (line.IsEmpty) return 0;
         var head = record.Stream == LogStream.Stderr ? _stderrHead : _stdoutHead;
         var time = Time(record.TimestampTicks);
-        int message = head.Length + time.Length + _tail.Length + line.Length + 1;
+        int newlines = _escapeNewlines ? line.Count((byte)'\n') : 0;
+        int message = head.Length + time.Length + _tail.Length + line.Length + newlines * (EscapedNewline.Length - 1) + 1;
         int n = 0;
         if (_octetCounted)
         {
@@ -93,10 +103,28 @@ public sealed class SyslogEncoder : IMessageEncoder
         n += time.Length;
         _tail.CopyTo(destination.Slice(n));
         n += _tail.Length;
-        line.CopyTo(destination.Slice(n));
-        n += line.Length;
+        n += newlines == 0 ? Copy(line, destination.Slice(n)) : CopyEscapingNewlines(line, destination.Slice(n));
         destination[n++] = (byte)'\n';
         return n;
+    }
+
+    private static int Copy(ReadOnlySpan<byte> line, Span<byte> destination)
+    {
+        line.CopyTo(destination);
+        return line.Length;
+    }
+
+    private static int CopyEscapingNewlines(ReadOnlySpan<byte> line, Span<byte> destination)
+    {
+        int n = 0;
+        for (int newline; (newline = line.IndexOf((byte)'\n')) >= 0; line = line[(newline + 1)..])
+        {
+            line[..newline].CopyTo(destination[n..]);
+            n += newline;
+            EscapedNewline.CopyTo(destination[n..]);
+            n += EscapedNewline.Length;
+        }
+        return n + Copy(line, destination[n..]);
     }
 
     /// <summary>The TIMESTAMP text of a capture time, from the cache when in the same second.</summary>

@@ -7,13 +7,16 @@ namespace ContainerLogger.Benchmarks;
 internal sealed record BurstResult(string Receiver, bool Lossless, string Mode, long Sent, long Received, long Duplicates, long Foreign,
     double LinesPerSecond, double CpuSecondsPerMillion, long PeakRssKiB, int ExitCode, IReadOnlyList<string> Missing)
 {
-    public static BurstResult Measure(string logger, Func<Receiver> makeReceiver, Workload workload, string mode, TimeSpan stallLimit)
+    /// <param name="logOptions">Options added to the receiver's (--log-opt).</param>
+    public static BurstResult Measure(string logger, Func<Receiver> makeReceiver, Workload workload, string mode, TimeSpan stallLimit,
+        IReadOnlyDictionary<string, string>? logOptions = null)
     {
         using var receiver = makeReceiver();
-        var ledger = new ArrivalLedger(workload.StdoutLines, workload.StderrLines);
+        var ledger = new ArrivalLedger(workload.StdoutLines, workload.StderrLines, joinedLines: workload.LinesPerRecord > 1);
         receiver.Start(ledger);
         var intake = receiver.StartIntake(workload.StdoutLines, workload.StderrLines);
-        using var process = LoggerUnderTest.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, mode));
+        using var process = LoggerUnderTest.Start(logger, receiver.Driver,
+            Config.Json(receiver.LogOptions, mode, logOptions ?? new Dictionary<string, string>(), workload.LogOptions));
         long begin = Stopwatch.GetTimestamp();
         var writer = new Thread(() => workload.WriteAll(process)) { Name = "workload" };
         writer.Start();

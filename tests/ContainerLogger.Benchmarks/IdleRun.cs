@@ -9,14 +9,15 @@ namespace ContainerLogger.Benchmarks;
 /// </summary>
 internal sealed record IdleResult(string Receiver, double FirstRecordMs, long RssKiB, long PssKiB, long PrivateDirtyKiB, int Threads, long CpuTicks, double IdleSeconds)
 {
-    public static IdleResult Measure(string logger, Func<Receiver> makeReceiver, TimeSpan idle)
+    /// <param name="logOptions">Options added to the receiver's (--log-opt).</param>
+    public static IdleResult Measure(string logger, Func<Receiver> makeReceiver, TimeSpan idle, IReadOnlyDictionary<string, string>? logOptions = null)
     {
         // A binary just written has dirty page-cache pages, which smaps counts as the process's private dirty memory.
         using (var sync = Process.Start("sync", [logger])) sync.WaitForExit();
         using var receiver = makeReceiver();
         var ledger = new ArrivalLedger(1, 0);
         receiver.Start(ledger);
-        using var process = LoggerUnderTest.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, "non-blocking"));
+        using var process = LoggerUnderTest.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, "non-blocking", logOptions ?? new Dictionary<string, string>()));
         Span<byte> line = stackalloc byte[64];
         LineSequence.Write(line, stderr: false, 0, line.Length);
         process.Stdout.Write(line);

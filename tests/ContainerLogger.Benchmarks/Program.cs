@@ -10,12 +10,14 @@ var stderrShare = new Option<double>("--stderr-share") { Description = "fraction
 var mode = new Option<string>("--mode") { Description = "the logger's mode option", DefaultValueFactory = _ => "blocking" };
 var runs = new Option<int>("--runs") { Description = "bursts per receiver; the median is reported", DefaultValueFactory = _ => 1 };
 var idleSeconds = new Option<int>("--idle-seconds") { Description = "length of the idle measurement; 0 skips it", DefaultValueFactory = _ => 10 };
+var logOpts = new Option<string[]>("--log-opt") { Description = "KEY=VALUE added to every receiver's log options, repeatable (e.g. --log-opt multiline=python,java,go)", Arity = ArgumentArity.ZeroOrMore };
+var linesPerRecord = new Option<int>("--lines-per-record") { Description = "1, or a power of 10: a multiline-start-regex joins that many lines into each record (every line part of a multi-line record)", DefaultValueFactory = _ => 1 };
 var output = new Option<string>("--output") { Description = "where the JSON results go", DefaultValueFactory = _ => "artifacts/bench/results.json" };
 mode.AcceptOnlyFromAmong("blocking", "non-blocking");
 
 var root = new RootCommand("Benchmarks a ContainerLogger-compatible executable against local receivers.")
 {
-    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, output,
+    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, logOpts, linesPerRecord, output,
 };
 root.SetAction(parsed =>
 {
@@ -32,7 +34,23 @@ root.SetAction(parsed =>
         Console.Error.WriteLine($"--line-size must be at least {LineSequence.MinLineSize}");
         return 2;
     }
-    var workload = new Workload(parsed.GetValue(lines), size, parsed.GetValue(stderrShare));
+    var extraOptions = new Dictionary<string, string>();
+    foreach (var pair in parsed.GetValue(logOpts) ?? [])
+    {
+        int equals = pair.IndexOf('=');
+        if (equals <= 0)
+        {
+            Console.Error.WriteLine($"--log-opt takes KEY=VALUE, not \"{pair}\"");
+            return 2;
+        }
+        extraOptions[pair[..equals]] = pair[(equals + 1)..];
+    }
+    if (!Workload.ValidLinesPerRecord(parsed.GetValue(linesPerRecord)))
+    {
+        Console.Error.WriteLine("--lines-per-record must be 1 or a power of 10");
+        return 2;
+    }
+    var workload = new Workload(parsed.GetValue(lines), size, parsed.GetValue(stderrShare), parsed.GetValue(linesPerRecord));
     string executable = Path.GetFullPath(parsed.GetValue(logger)!);
     // build.sh says how it was invoked; run directly, the arguments are the command.
     string command = Environment.GetEnvironmentVariable("CONTAINERLOGGER_BENCH_COMMAND") ?? "ContainerLogger.Benchmarks " + string.Join(' ', args);
@@ -41,12 +59,12 @@ root.SetAction(parsed =>
     foreach (var name in selected)
     {
         var results = Enumerable.Range(0, Math.Max(1, parsed.GetValue(runs)))
-            .Select(_ => BurstResult.Measure(executable, ReceiverCatalog.All[name], workload, parsed.GetValue(mode)!, TimeSpan.FromSeconds(5)))
+            .Select(_ => BurstResult.Measure(executable, ReceiverCatalog.All[name], workload, parsed.GetValue(mode)!, TimeSpan.FromSeconds(5), extraOptions))
             .OrderBy(r => r.LinesPerSecond).ToList();
         bursts.Add(results[results.Count / 2]);
         Console.Error.WriteLine($"{name}: {string.Join(", ", results.Select(r => $"{r.LinesPerSecond:N0} lines/s"))}");
         if (parsed.GetValue(idleSeconds) > 0)
-            idles.Add(IdleResult.Measure(executable, ReceiverCatalog.All[name], TimeSpan.FromSeconds(parsed.GetValue(idleSeconds))));
+            idles.Add(IdleResult.Measure(executable, ReceiverCatalog.All[name], TimeSpan.FromSeconds(parsed.GetValue(idleSeconds)), extraOptions));
     }
     Console.Write(Report.Markdown(command, bursts, idles));
     Report.WriteJson(parsed.GetValue(output)!, command, bursts, idles);

@@ -2,10 +2,26 @@ namespace ContainerLogger.Benchmarks;
 
 /// <summary>
 /// N numbered lines split between stdout and stderr, written into the logger's inputs as fast as it takes them:
-/// one thread per stream, 64 KiB writes.
+/// one thread per stream, 64 KiB writes. With <see cref="LinesPerRecord"/> above 1, a multiline-start-regex
+/// makes every line whose number is a multiple of it start a record and the others continue it, so every line is
+/// part of a multi-line record.
 /// </summary>
-internal sealed record Workload(long Lines, int LineSize, double StderrShare)
+internal sealed record Workload(long Lines, int LineSize, double StderrShare, int LinesPerRecord = 1)
 {
+    /// <summary>1, or a power of 10 (the regex matches the number's trailing zeros).</summary>
+    public static bool ValidLinesPerRecord(int n) => n >= 1 && n <= 1_000_000_000 && Math.Pow(10, Math.Round(Math.Log10(n))) == n;
+
+    /// <summary>The log options the workload needs: the start regex that joins its lines into records.</summary>
+    public IReadOnlyDictionary<string, string> LogOptions
+    {
+        get
+        {
+            if (LinesPerRecord == 1) return new Dictionary<string, string>();
+            int zeros = (int)Math.Round(Math.Log10(LinesPerRecord));
+            return new Dictionary<string, string> { ["multiline-start-regex"] = $"^[oe][0-9]{{{10 - zeros}}}{new string('0', zeros)} " };
+        }
+    }
+
     public long StderrLines => (long)Math.Round(Lines * StderrShare);
     public long StdoutLines => Lines - StderrLines;
 

@@ -3,6 +3,7 @@ using ContainerLogger.Config;
 using ContainerLogger.Drivers;
 using ContainerLogger.Pipeline;
 using ContainerLogger.Storage;
+using ContainerLogger.Pipeline.Multiline;
 
 namespace ContainerLogger.Cli;
 
@@ -105,7 +106,8 @@ internal static class RunCommand
         var counters = setup.Counters;
         var queue = setup.Queue;
         var shutdownTimeout = (long)options.Get(CommonOptions.ShutdownTimeout).TotalMilliseconds;
-        using var reader = new InputReader(setup.Inputs, queue, setup.Context.MaxLineSize, counters, diagnostics);
+        var multiline = MultilineStage.For(options, queue, setup.Context.MaxLineSize, counters);
+        using var reader = new InputReader(setup.Inputs, queue, multiline, setup.Context.MaxLineSize, counters, diagnostics);
         var sender = new Sender(queue, setup.Driver, setup.Config.Driver.Name, counters, setup.Context.Losses, diagnostics);
 
         void BeginShutdown(PosixSignalContext signal)

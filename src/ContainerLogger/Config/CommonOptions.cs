@@ -36,7 +36,7 @@ public static class CommonOptions
 
     /// <summary>The common options as a driver with the given default tag sees them.</summary>
     public static IReadOnlyList<OptionSpec> For(string? defaultTag) =>
-        [Tag(defaultTag), Labels, LabelsRegex, Env, EnvRegex, Mode, MaxBufferSize, MaxLineSize, DropNotice, ShutdownTimeout, Cache];
+        [Tag(defaultTag), Labels, LabelsRegex, Env, EnvRegex, Mode, MaxBufferSize, MaxLineSize, DropNotice, ShutdownTimeout, .. MultilineOptions.All, Cache];
 
     /// <summary>The `tag` option; its default is the driver's (json-file has none).</summary>
     public static Option<TagTemplate?> Tag(string? defaultTag)
@@ -63,6 +63,6 @@ public static class CommonOptions
         new(name, "regex", null, null, description, raw =>
         {
             try { return new Regex(raw, RegexOptions.CultureInvariant); }
-            catch (ArgumentException e) { throw new FormatException("not a valid regular expression: " + e.Message); }
+            catch (ArgumentException e) { throw new FormatException("not a valid regular expression: " + RegexErrors.Describe(e)); }
         });
 }

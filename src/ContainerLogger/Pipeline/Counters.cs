@@ -4,7 +4,9 @@ namespace ContainerLogger.Pipeline;
 
 /// <summary>
 /// What happened to the lines, for the exit summary and SIGUSR1. A line longer than max-line-size counts
-/// once per piece; undelivered = read + left by an earlier run - delivered - dropped - kept on disk for the next run.
+/// once per piece. With multiline, delivered and dropped count records: a record of n lines adds n - 1 to joined
+/// (a record cut into p pieces takes p - 1 back). undelivered = read + left by an earlier run - joined - delivered
+/// - dropped - kept on disk for the next run.
 /// </summary>
 internal sealed class Counters
 {
@@ -13,6 +15,7 @@ internal sealed class Counters
     private readonly long[] _droppedLines = new long[2];
     private readonly long[] _droppedBytes = new long[2];
     private long _delivered;
+    private long _joined;
     private long _retried;
 
     public void AddRead(LogStream stream, long lines, long bytes)
@@ -29,16 +32,18 @@ internal sealed class Counters
 
     public void AddDelivered(long lines) => Interlocked.Add(ref _delivered, lines);
     public void AddRetried() => Interlocked.Increment(ref _retried);
+    public void AddJoined(long lines) => Interlocked.Add(ref _joined, lines);
 
     public long ReadLines(LogStream s) => Volatile.Read(ref _readLines[(int)s]);
     public long DroppedLines(LogStream s) => Volatile.Read(ref _droppedLines[(int)s]);
     public long Delivered => Volatile.Read(ref _delivered);
+    public long Joined => Volatile.Read(ref _joined);
 
     /// <summary>The run's buffer, whose backlog (the disk buffer's) is neither delivered nor lost.</summary>
     public IRecordQueue? Queue { get; set; }
 
     public long Undelivered =>
-        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) + (Queue?.LeftoverLines ?? 0)
+        ReadLines(LogStream.Stdout) + ReadLines(LogStream.Stderr) + (Queue?.LeftoverLines ?? 0) - Joined
         - Delivered - DroppedLines(LogStream.Stdout) - DroppedLines(LogStream.Stderr) - (Queue?.KeptLines ?? 0);
 
     /// <summary>One line of key=value pairs, stable so that platforms can parse it; the disk buffer adds its own at the end.</summary>
@@ -49,7 +54,7 @@ internal sealed class Counters
         text.Append($"read.stderr.lines={ReadLines(LogStream.Stderr)} read.stderr.bytes={Volatile.Read(ref _readBytes[1])} ");
         text.Append($"delivered={Delivered} dropped.stdout.lines={DroppedLines(LogStream.Stdout)} dropped.stdout.bytes={Volatile.Read(ref _droppedBytes[0])} ");
         text.Append($"dropped.stderr.lines={DroppedLines(LogStream.Stderr)} dropped.stderr.bytes={Volatile.Read(ref _droppedBytes[1])} ");
-        text.Append($"retried={Volatile.Read(ref _retried)} undelivered={Undelivered}");
+        text.Append($"retried={Volatile.Read(ref _retried)} undelivered={Undelivered} multiline.joined={Joined}");
         Queue?.AppendCounters(text);
         return text.ToString();
     }

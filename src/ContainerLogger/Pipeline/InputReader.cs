@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
 using ContainerLogger.Drivers;
 using ContainerLogger.Native;
+using ContainerLogger.Pipeline.Multiline;
 
 namespace ContainerLogger.Pipeline;
 
 /// <summary>
 /// Reads every input on one thread with poll(): each read is framed into lines and queued. Ends at EOF on
-/// every input, or at the shutdown deadline; a wake descriptor lets a signal interrupt the wait.
+/// every input, or at the shutdown deadline; a wake descriptor lets a signal interrupt the wait. With a multiline
+/// stage the poll also wakes when its next held record is due, and only then: no timer runs while nothing is held.
 /// With a durable buffer (the disk buffer) a pipe is only peeked (<see cref="PipePeek"/>) and consumed up to the
 /// last line on disk, so a sidecar killed at any moment leaves what it had not stored in the pipe for its restart.
 /// </summary>
@@ -29,16 +31,20 @@ internal sealed unsafe class InputReader : IDisposable
 
     private readonly List<Input> _inputs;
     private readonly IRecordQueue _queue;
+    private readonly MultilineStage? _multiline;
     private readonly ILineSink _sink;
     private readonly Counters _counters;
     private readonly Diagnostics _diagnostics;
     private readonly int _wakeFd;
     private readonly PipePeek? _peek;
 
-    public InputReader(IEnumerable<(int Fd, LogStream Stream, string Name)> inputs, IRecordQueue queue, int maxLineSize, Counters counters, Diagnostics diagnostics)
+    /// <param name="multiline">The stage lines pass through on their way to the buffer; null when multiline is off.</param>
+    public InputReader(IEnumerable<(int Fd, LogStream Stream, string Name)> inputs, IRecordQueue queue, MultilineStage? multiline, int maxLineSize,
+        Counters counters, Diagnostics diagnostics)
     {
         _queue = queue;
-        _sink = queue;
+        _multiline = multiline;
+        _sink = multiline is null ? queue : multiline;
         _counters = counters;
         _diagnostics = diagnostics;
         _peek = queue.Durable ? PipePeek.TryCreate(diagnostics) : null;
@@ -62,7 +68,7 @@ internal sealed unsafe class InputReader : IDisposable
             // Shutdown (SIGTERM/SIGINT) began: take what the inputs hold right now, but wait for nothing more,
             // so the sender can drain the queue (and the tails Finish ships) and the process exit once drained.
             long now = Environment.TickCount64;
-            int timeout = -1;
+            int timeout = MillisecondsToNextFlush();
             bool stopping = false;
             if (_queue.DeadlineMs is { } deadline)
             {
@@ -89,6 +95,7 @@ internal sealed unsafe class InputReader : IDisposable
                 throw new IOException("poll failed: " + Libc.ErrorText(errno));
             }
             if (ready == 0 && stopping) break;
+            if (!FlushDueRecords()) return; // the buffer stopped taking lines
             if (fds[_inputs.Count].Revents != 0)
             {
                 long drained;
@@ -115,7 +122,10 @@ internal sealed unsafe class InputReader : IDisposable
     {
         long now = DateTime.UtcNow.Ticks;
         lock (_queue.Gate)
+        {
             foreach (var input in _inputs) input.Framer.Finish(now);
+            _multiline?.FlushAll();
+        }
         _queue.EndOfRead();
         foreach (var input in _inputs) Consume(input, input.Held);
         _queue.CompleteAdding();
@@ -143,13 +153,14 @@ internal sealed unsafe class InputReader : IDisposable
             _diagnostics.Report($"reading {input.Name} failed, treating it as ended: {Libc.ErrorText(errno)}");
         }
         eof = true;
-        lock (_queue.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks);
+        return FinishInput(input);
     }
 
     /// <summary>
     /// Peeks what the pipe holds beyond what was framed already and frames that. Nothing new in a pipe that polled
-    /// readable means it holds only an unfinished line: it is looked at again after 1, 2, 4 … ms, and after
-    /// <see cref="StallGraceMs"/> taken out (kept in memory only) so that the pipe does not stay readable forever.
+    /// readable means it holds only lines not yet stored: it is looked at again after 1, 2, 4 … 100 ms; an unfinished
+    /// line is taken out (kept in memory only) after <see cref="StallGraceMs"/>, so that the pipe does not stay readable
+    /// forever.
     /// </summary>
     private bool PeekOnce(Input input, bool hungUp, out bool eof)
     {
@@ -178,20 +189,48 @@ internal sealed unsafe class InputReader : IDisposable
         {
             // The writer is gone and everything in the pipe is framed: the end.
             eof = true;
-            lock (_queue.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks);
+            return FinishInput(input);
         }
         long now = Environment.TickCount64;
         if (input.StalledSinceMs < 0) input.StalledSinceMs = now;
-        if (now - input.StalledSinceMs >= StallGraceMs)
+        // Lines a multiline stage holds leave the pipe once the stage lets them go (at its flush timeout, at the latest).
+        bool stageHolds;
+        lock (_queue.Gate) stageHolds = _sink.HeldFrom(input.Stream) != long.MaxValue;
+        if (!stageHolds && now - input.StalledSinceMs >= StallGraceMs)
         {
             Consume(input, input.Held);
             input.StalledSinceMs = -1;
             input.BackoffMs = 0;
             return true;
         }
-        input.BackoffMs = Math.Min(Math.Max(1, input.BackoffMs * 2), 64);
+        input.BackoffMs = Math.Min(Math.Max(1, input.BackoffMs * 2), 100);
         input.RetryAtMs = now + input.BackoffMs;
         return true;
+    }
+
+    /// <summary>EOF on one input: its unterminated tail and the record the multiline stage holds for it go out.</summary>
+    private bool FinishInput(Input input)
+    {
+        lock (_queue.Gate) return input.Framer.Finish(DateTime.UtcNow.Ticks) && (_multiline?.Flush(input.Stream) ?? true);
+    }
+
+    /// <summary>The poll timeout: until the multiline stage's next held record is due, or -1 (none held: wait for input only).</summary>
+    private int MillisecondsToNextFlush()
+    {
+        if (_multiline is null) return -1;
+        lock (_queue.Gate)
+        {
+            if (_multiline.NextDeadlineTicks is not { } due) return -1;
+            long ticks = Math.Max(0, due - _multiline.Now);
+            return (int)Math.Min(int.MaxValue, (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+        }
+    }
+
+    /// <summary>Emits the held records whose flush timeout has passed. False once the buffer takes no more lines.</summary>
+    private bool FlushDueRecords()
+    {
+        if (_multiline is null) return true;
+        lock (_queue.Gate) return _multiline.FlushDue(_multiline.Now);
     }
 
     /// <summary>How long a pipe may hold only an unfinished line before it is taken out into memory.</summary>

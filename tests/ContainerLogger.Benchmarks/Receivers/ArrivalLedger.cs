@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ContainerLogger.Benchmarks.Receivers;
 
 /// <summary>
@@ -11,9 +13,15 @@ internal sealed class ArrivalLedger
     private readonly ulong[][] _seen;
     private long _unique, _duplicates, _foreign;
     private long _firstTicks, _lastTicks;
+    private readonly bool _joinedLines;
 
-    public ArrivalLedger(long stdoutLines, long stderrLines)
+    /// <summary>Where a joined record's next line may start: after '\n' as is, escaped in JSON, or as syslog's #012.</summary>
+    private static readonly SearchValues<byte> Separators = SearchValues.Create("\n\\#"u8);
+
+    /// <param name="joinedLines">Messages may hold several workload lines joined by multiline: each is counted.</param>
+    public ArrivalLedger(long stdoutLines, long stderrLines, bool joinedLines = false)
     {
+        _joinedLines = joinedLines;
         _seen = [new ulong[(stdoutLines + 63) / 64], new ulong[(stderrLines + 63) / 64]];
         Expected = stdoutLines + stderrLines;
         ExpectedPerStream = [stdoutLines, stderrLines];
@@ -22,7 +30,10 @@ internal sealed class ArrivalLedger
     public long Expected { get; }
     private long[] ExpectedPerStream { get; }
 
-    /// <summary>One received message; its text starts with a <see cref="LineSequence"/> prefix, or it is counted as foreign.</summary>
+    /// <summary>
+    /// One received message; its text starts with a <see cref="LineSequence"/> prefix, or it is counted as foreign.
+    /// With joined lines, every prefix that follows a separator in it counts too.
+    /// </summary>
     public void Record(ReadOnlySpan<byte> message)
     {
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -33,17 +44,33 @@ internal sealed class ArrivalLedger
                 _foreign++;
                 return;
             }
-            ref ulong word = ref _seen[stderr ? 1 : 0][number / 64];
-            ulong bit = 1UL << (int)(number % 64);
-            if ((word & bit) != 0)
+            RecordLocked(stderr, number, now);
+            if (!_joinedLines) return;
+            for (var rest = message[LineSequence.PrefixLength..]; ;)
             {
-                _duplicates++;
-                return;
+                int at = rest.IndexOfAny(Separators);
+                if (at < 0) return;
+                rest = rest[at..];
+                int separator = rest[0] == (byte)'\n' ? 1 : rest.StartsWith("\\n"u8) ? 2 : rest.StartsWith("#012"u8) ? 4 : 0;
+                rest = rest[Math.Max(1, separator)..];
+                if (separator > 0 && LineSequence.TryParse(rest, out stderr, out number) && number < ExpectedPerStream[stderr ? 1 : 0])
+                    RecordLocked(stderr, number, now);
             }
-            word |= bit;
-            if (_unique++ == 0) _firstTicks = now;
-            _lastTicks = now;
         }
+    }
+
+    private void RecordLocked(bool stderr, long number, long now)
+    {
+        ref ulong word = ref _seen[stderr ? 1 : 0][number / 64];
+        ulong bit = 1UL << (int)(number % 64);
+        if ((word & bit) != 0)
+        {
+            _duplicates++;
+            return;
+        }
+        word |= bit;
+        if (_unique++ == 0) _firstTicks = now;
+        _lastTicks = now;
     }
 
     public long Unique { get { lock (_gate) return _unique; } }

@@ -45,8 +45,9 @@ internal sealed class S3Receiver : StreamReceiver
         return intake;
     }
 
-    internal override int Consume(ReadOnlySpan<byte> data, ArrivalLedger ledger, Socket? connection)
+    internal override int Consume(ReadOnlyMemory<byte> memory, ArrivalLedger ledger, Socket? connection)
     {
+        var data = memory.Span;
         int consumed = 0;
         while (true)
         {

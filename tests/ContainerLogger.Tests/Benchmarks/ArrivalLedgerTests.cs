@@ -48,6 +48,25 @@ public class ArrivalLedgerTests
         });
     }
 
+    /// <summary>A multiline record joins lines with '\n': raw (fluentd, datagrams), escaped in JSON, or syslog's #012.</summary>
+    [TestCase("\n")]
+    [TestCase("\\n")]
+    [TestCase("#012")]
+    public void WithJoinedLinesEveryLineOfAMessageCounts(string separator)
+    {
+        string Text(long n) => Encoding.ASCII.GetString(Line(false, n, 20)).TrimEnd('\n');
+        string message = string.Join(separator, Text(0), Text(1), Text(2)) + separator + "\",\"stream\":\"stdout\"}";
+        var joined = new ArrivalLedger(stdoutLines: 5, stderrLines: 0, joinedLines: true);
+        joined.Record(Encoding.ASCII.GetBytes(message));
+        Assert.That(joined.Unique, Is.EqualTo(3));
+        Assert.That(joined.MissingRanges(false, 10), Is.EqualTo(new[] { "3-4" }));
+        Assert.That(joined.Foreign, Is.Zero);
+
+        var plain = new ArrivalLedger(stdoutLines: 5, stderrLines: 0);
+        plain.Record(Encoding.ASCII.GetBytes(message));
+        Assert.That(plain.Unique, Is.EqualTo(1), "without joined lines only the first prefix counts");
+    }
+
     [Test]
     public void MissingRangesAreCappedAndHandleSingleLines()
     {

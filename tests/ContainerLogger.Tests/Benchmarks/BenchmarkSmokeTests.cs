@@ -38,4 +38,21 @@ public class BenchmarkSmokeTests
         Assert.That(result.Duplicates, Is.Zero);
         Assert.That(result.ExitCode, Is.Zero);
     }
+
+    /// <summary>The multiline runs: built-in rules on lines they leave alone, and every line joined into records of 10.</summary>
+    [TestCaseSource(typeof(ReceiverCatalog), nameof(ReceiverCatalog.Names))]
+    public void EveryLineArrivesOnceWithMultiline(string receiver)
+    {
+        LoggerProcess.RequireBinary();
+        var workload = new Workload(Lines: 2000, LineSize: 100, StderrShare: 0.3, LinesPerRecord: 10);
+        var options = new Dictionary<string, string> { ["multiline"] = "python,java,go", ["multiline-flush-timeout"] = "10ms" };
+        var result = BurstResult.Measure(LoggerProcess.BinaryPath, ReceiverCatalog.All[receiver], workload, "blocking", TimeSpan.FromSeconds(10), options);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Received, Is.EqualTo(2000), "missing: " + string.Join(", ", result.Missing));
+            Assert.That(result.Duplicates, Is.Zero);
+            Assert.That(result.Foreign, Is.Zero);
+            Assert.That(result.ExitCode, Is.Zero);
+        });
+    }
 }

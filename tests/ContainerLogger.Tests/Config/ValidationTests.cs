@@ -12,7 +12,7 @@ namespace ContainerLogger.Tests.Config;
 public class ValidationTests
 {
     private const string JsonFileOptionList =
-        "tag, labels, labels-regex, env, env-regex, mode, max-buffer-size, max-line-size, drop-notice, shutdown-timeout, cache-*, path, max-size, max-file, compress, rotate-naming, encryption-recipients, encryption-recipients-file";
+        "tag, labels, labels-regex, env, env-regex, mode, max-buffer-size, max-line-size, drop-notice, shutdown-timeout, multiline, multiline-start-regex, multiline-flush-timeout, multiline-max-lines, multiline-max-bytes, cache-*, path, max-size, max-file, compress, rotate-naming, encryption-recipients, encryption-recipients-file";
 
     [Test]
     public void Missing_DOCKERLOG_CONFIG_is_an_error() =>

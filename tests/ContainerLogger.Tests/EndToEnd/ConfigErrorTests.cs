@@ -50,6 +50,9 @@ public sealed class ConfigErrorTests
         yield return Config("bad rotate-naming", new() { ["rotate-naming"] = "date" }, "\"rotate-naming\"", "date", "index", "timestamp");
         yield return Config("bad tag template", new() { ["tag"] = "{{.Name" }, "\"tag\"", "{{.Name");
         yield return Config("bad labels-regex", new() { ["labels-regex"] = "([a-z" }, "\"labels-regex\"", "([a-z");
+        yield return Config("bad multiline-start-regex", new() { ["multiline-start-regex"] = "(unclosed" },
+            "\"multiline-start-regex\"", "(unclosed", "not a valid regular expression: insufficient closing parentheses at offset 9");
+        yield return Config("unknown multiline rule", new() { ["multiline"] = "python,perl" }, "\"multiline\"", "perl", "python, java, go, node, ruby");
         yield return Config("two problems at once", new() { ["colour"] = "blue", ["mode"] = "fast" }, "\"colour\"", "\"mode\"", "fast");
         yield return new("unknown driver", (s, p) => { s.Config["path"] = p; s.Arguments[0] = "jsonfile"; }, ["unknown driver", "jsonfile", "json-file"]);
         yield return new("bad --stdout source", (s, p) => { s.Config["path"] = p; s.Arguments.AddRange(["--stdout", "fd:three"]); }, ["--stdout", "fd:three"]);

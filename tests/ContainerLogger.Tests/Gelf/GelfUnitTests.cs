@@ -44,6 +44,19 @@ public class GelfEncoderTests
             "\"_image_name\":\"nginx:latest\",\"_rack\":\"101\",\"_tag\":\"a7317399f3f8\"}"));
     }
 
+    /// <summary>A multiline record: short_message holds the whole text, its newlines escaped, so no framing sees them.</summary>
+    [Test]
+    public void AJoinedRecordIsOneMessageWithItsNewlinesEscaped()
+    {
+        var encoder = new GelfEncoder(Info, "t", new Dictionary<string, string>(), nulTerminated: true);
+        const string trace = "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d";
+        string json = Encode(encoder, new LogRecord(Encoding.UTF8.GetBytes(trace), LogStream.Stderr, Ticks));
+        Assert.That(json.TrimEnd('\0'), Does.Not.Contain("\n"), "no raw newline inside the message");
+        Assert.That(json.IndexOf('\0'), Is.EqualTo(json.Length - 1), "one NUL: one TCP message");
+        using var doc = JsonDocument.Parse(json.TrimEnd('\0'));
+        Assert.That(doc.RootElement.GetProperty("short_message").GetString(), Is.EqualTo(trace));
+    }
+
     [Test]
     public void StderrIsLevelThreeAndTcpMessagesEndWithNul()
     {

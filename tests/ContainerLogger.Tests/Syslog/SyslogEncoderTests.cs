@@ -52,6 +52,36 @@ public class SyslogEncoderTests
     }
 
     [Test]
+    public void NonTransparentFramingWritesAnEmbeddedNewlineAsHash012() =>
+        Assert.That(Encode(SyslogFormat.Rfc5424, "Traceback (most recent call last):\n  File \"a.py\"\n\nValueError: x"),
+            Is.EqualTo("<30>1 2024-01-02T03:04:05Z dockerhost a7317399f3f8 1234 a7317399f3f8 - Traceback (most recent call last):#012  File \"a.py\"#012#012ValueError: x\n"));
+
+    [Test]
+    public void OctetCountedFramingCountsAndKeepsAnEmbeddedNewline()
+    {
+        string frame = Encode(SyslogFormat.Rfc5424, "one\ntwo", framing: SyslogFraming.OctetCounted);
+        Assert.That(frame, Is.EqualTo("79 <30>1 2024-01-02T03:04:05Z dockerhost a7317399f3f8 1234 a7317399f3f8 - one\ntwo\n"));
+        Assert.That(Encoding.UTF8.GetByteCount(frame) - "79 ".Length, Is.EqualTo(79), "the count covers the embedded newline");
+    }
+
+    [Test]
+    public void DatagramsKeepAnEmbeddedNewline()
+    {
+        var encoder = new SyslogEncoder(SyslogFormat.Unix, SyslogFraming.NonTransparent, 3, "h", Tag, 1234, TimeZoneInfo.Utc, datagrams: true);
+        Assert.That(Encode(encoder, "one\ntwo"u8.ToArray(), LogStream.Stdout, Ticks), Is.EqualTo("<30>Jan  2 03:04:05 a7317399f3f8[1234]: one\ntwo\n"));
+    }
+
+    [Test]
+    public void EscapedNewlinesFitTheRoomReserved()
+    {
+        var encoder = new SyslogEncoder(SyslogFormat.Rfc5424Micro, SyslogFraming.NonTransparent, 3, "h", Tag, 1234, TimeZoneInfo.Utc);
+        var line = Encoding.ASCII.GetBytes(new string('\n', 1000));
+        var buffer = new byte[encoder.MaxEncodedLength(line.Length)];
+        int n = encoder.Encode(new LogRecord(line, LogStream.Stdout, Ticks), buffer);
+        Assert.That(Encoding.ASCII.GetString(buffer, 0, n), Does.EndWith("- " + string.Concat(Enumerable.Repeat("#012", 1000)) + "\n"));
+    }
+
+    [Test]
     public void OctetCountedFrameMatchesDockersExample()
     {
         string frame = Encode(SyslogFormat.Rfc5424, framing: SyslogFraming.OctetCounted);

@@ -1,0 +1,6 @@
+# RecursionError: "[Previous line repeated N more times]".
+def down(n):
+    return down(n + 1)
+
+
+down(0)
