@@ -383,7 +383,8 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
             lock (Gate)
             {
                 syncNow = SyncDueLocked(now, out long syncInMs);
-                if (!syncNow && Monitor.Wait(Gate, (int)Math.Min(end - now, syncInMs))) return;
+                long wait = syncInMs < 0 ? end - now : Math.Min(end - now, syncInMs); // -1: nothing to sync
+                if (!syncNow && Monitor.Wait(Gate, (int)wait)) return;
             }
             if (syncNow) SyncNow();
         }

@@ -306,6 +306,16 @@ public class DiskQueueTests
         Assert.That(Counter(rig.Counters, "undelivered"), Is.Zero);
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void A_retry_backoff_ends_on_time_with_or_without_a_sync_pending(bool syncInterval)
+    {
+        using var rig = new DiskQueueRig(sync: syncInterval ? BufferSync.Interval : BufferSync.None);
+        rig.Append(LogStream.Stdout, "written, maybe not yet synced");
+        var sleep = Task.Run(() => rig.Queue.Sleep(100));
+        Assert.That(sleep.Wait(TimeSpan.FromSeconds(20)), Is.True, "the sender's backoff sleep never ended");
+    }
+
     private static string Copy(DiskQueueRig rig, string name)
     {
         var target = rig.Directory.Combine(name);
