@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -23,8 +24,11 @@ public sealed class FluentdDriver : LogDriver
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Docker's chunk id: 16 bytes in base64.</summary>
+    private const int ChunkIdLength = 24;
 
     private readonly FluentdAddress _address;
+    private readonly SocketTarget _target;
     private readonly FluentdEncoder _encoder;
     private readonly MessageBatch _batch = new();
     private readonly byte[] _tag;
@@ -37,16 +41,23 @@ public sealed class FluentdDriver : LogDriver
     private readonly byte[] _ackBuffer = new byte[AckReader.MaxResponse];
     /// <summary>The msgpack around the batch's entries: the array header, tag and bin header, then {size, chunk}.</summary>
     private readonly ArrayBufferWriter<byte> _framing = new(256);
-    private RawSocket? _socket;
+    /// <summary>The pending batch's chunk id (ASCII), kept across its retries; <see cref="_hasChunk"/> says whether there is one.</summary>
+    private readonly byte[] _chunk = new byte[ChunkIdLength];
+    private bool _hasChunk;
+    /// <summary>Why an ack did not come, made once: the read timeout does not change.</summary>
+    private readonly string _noAck, _ackStopped;
+    private readonly RawSocket _socket = new();
     private SslStream? _tlsStream;
     private long _connectedAt;
-    private string? _chunk;
     private int _failures;
 
     private FluentdDriver(DriverContext context)
     {
         var options = context.Options;
         _address = options.Get(FluentdOptions.Address);
+        _target = _address.Transport == FluentdTransport.Unix
+            ? SocketTarget.ForPath(_address.Path, _address.ToString())
+            : SocketTarget.ForHost(_address.Host, _address.Port, _address.ToString());
         _encoder = new FluentdEncoder(context.Info, context.Attributes, options.Get(FluentdOptions.SubSecondPrecision));
         _tag = Encoding.UTF8.GetBytes(context.Tag ?? "");
         if (_address.Transport == FluentdTransport.Tls) _tls = FluentdOptions.LoadTls(options);
@@ -58,6 +69,8 @@ public sealed class FluentdDriver : LogDriver
         _reconnectInterval = options.Get(FluentdOptions.AsyncReconnectInterval);
         _losses = context.Losses;
         _diagnostics = context.Diagnostics;
+        _noAck = $"no answer within {_readTimeout.TotalSeconds:0.###}s";
+        _ackStopped = $"fluentd's answer stopped for {_readTimeout.TotalSeconds:0.###}s before it was whole";
     }
 
     public override int PendingCount => _batch.Pending;
@@ -66,41 +79,39 @@ public sealed class FluentdDriver : LogDriver
 
     public override bool TryAdd(in LogRecord record) => _batch.TryAdd(record, _encoder);
 
-    public override void Flush()
+    public override bool TryFlush(out DeliveryFailure failure)
     {
-        if (_requestAck) _chunk ??= NewChunkId();
+        if (_requestAck && !_hasChunk) NewChunkId();
+        if (_socket.IsOpen && _reconnectInterval > TimeSpan.Zero && Environment.TickCount64 - _connectedAt > _reconnectInterval.TotalMilliseconds)
+            Disconnect();
+        if (_socket.IsOpen && !_requestAck && _socket.PeerClosed()) Disconnect();
+        bool sent;
         try
         {
-            if (_socket is not null && _reconnectInterval > TimeSpan.Zero && Environment.TickCount64 - _connectedAt > _reconnectInterval.TotalMilliseconds)
-                Disconnect();
-            if (_socket is not null && !_requestAck && _socket.PeerClosed()) Disconnect();
-            Send();
-            if (_requestAck) AwaitAck();
-            if (_failures > 0) _diagnostics.Report($"fluentd: delivering to {_address} again");
-            _failures = 0;
-            _chunk = null;
-            _batch.Clear();
+            sent = Send(out failure) && (!_requestAck || AwaitAck(out failure));
         }
-        catch (Exception failure) when (failure is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
         {
-            var e = Cause(failure);
-            Disconnect();
-            if (++_failures >= _maxRetries)
-            {
-                DropBatch(e);
-                return;
-            }
-            throw e switch
-            {
-                AuthenticationException => new AuthenticationException($"{_address}: {e.Message}", e),
-                TimeoutException => new TimeoutException($"{_address}: {e.Message}", e),
-                _ => new IOException($"{_address}: {e.Message}", e),
-            };
+            // The runtime's failures: the TLS handshake and stream, a reply that is not an ack.
+            failure = DeliveryFailure.From(_target.Destination, Cause(e));
+            sent = false;
         }
+        if (sent)
+        {
+            if (_failures > 0) _diagnostics.Report($"fluentd: delivering to {_target.Destination} again");
+            _failures = 0;
+            _hasChunk = false;
+            _batch.Clear();
+            return true;
+        }
+        Disconnect();
+        if (++_failures < _maxRetries) return false;
+        DropBatch(failure);
+        return true;
     }
 
-    /// <summary>[tag, bin(entries), options] with as few writes as the three parts allow.</summary>
-    private void Send()
+    /// <summary>[tag, bin(entries), options] with as few writes as the three parts allow; false, with the failure, if one fails.</summary>
+    private bool Send(out DeliveryFailure failure)
     {
         var entries = _batch.Bytes;
         _framing.ResetWrittenCount();
@@ -110,55 +121,100 @@ public sealed class FluentdDriver : LogDriver
         writer.WriteBinHeader(entries.Length);
         writer.Flush();
         int prefix = _framing.WrittenCount;
-        writer.WriteMapHeader(_chunk is null ? 1 : 2);
+        writer.WriteMapHeader(_hasChunk ? 2 : 1);
         writer.WriteString("size"u8);
         writer.Write(_batch.Pending);
-        if (_chunk is not null)
+        if (_hasChunk)
         {
             writer.WriteString("chunk"u8);
-            writer.Write(_chunk);
+            writer.WriteString(_chunk);
         }
         writer.Flush();
-        var socket = _socket ??= Connect();
+        if (!_socket.IsOpen)
+        {
+            if (!_target.TryConnect(_socket, SocketType.Stream, ConnectTimeout, _writeTimeout, out failure)) return false;
+            _connectedAt = Environment.TickCount64;
+        }
         // The TLS stream's reads are the handshake's and the acks': fluentd-read-timeout bounds them (writes are
         // bounded by the socket's send timeout, fluentd-write-timeout).
-        if (_tls is not null) _tlsStream ??= _tls.Authenticate(socket, _address.Host, _readTimeout);
-        WriteAll(_framing.WrittenSpan[..prefix]);
-        WriteAll(entries);
-        WriteAll(_framing.WrittenSpan[prefix..]);
+        if (_tls is not null) _tlsStream ??= _tls.Authenticate(_socket, _address.Host, _readTimeout);
+        return WriteAll(_framing.WrittenSpan[..prefix], out failure) && WriteAll(entries, out failure)
+            && WriteAll(_framing.WrittenSpan[prefix..], out failure);
     }
 
-    private void WriteAll(ReadOnlySpan<byte> data)
+    private bool WriteAll(ReadOnlySpan<byte> data, out DeliveryFailure failure)
     {
+        failure = default;
         if (_tlsStream is not null)
         {
             _tlsStream.Write(data);
-            return;
+            return true;
         }
-        while (!data.IsEmpty) data = data[_socket!.Send(data)..];
+        while (!data.IsEmpty)
+        {
+            int sent = _socket.TrySend(data, out int errno);
+            if (sent < 0)
+            {
+                failure = new DeliveryFailure(_target.Destination, "write", errno);
+                return false;
+            }
+            data = data[sent..];
+        }
+        return true;
     }
 
-    /// <summary>Reads one small map and requires its "ack" to be this batch's chunk id.</summary>
-    private void AwaitAck()
+    /// <summary>Reads one small map and requires its "ack" to be this batch's chunk id; false, with the failure, if it is not.</summary>
+    private bool AwaitAck(out DeliveryFailure failure)
     {
         int filled = 0;
         while (true)
         {
-            if (filled == _ackBuffer.Length) throw new IOException($"fluentd's answer exceeds {AckReader.MaxResponse} bytes");
-            int read;
-            try
+            if (filled == _ackBuffer.Length)
             {
-                read = _tlsStream is not null ? _tlsStream.Read(_ackBuffer, filled, _ackBuffer.Length - filled) : _socket!.Receive(_ackBuffer.AsSpan(filled), _readTimeout);
+                failure = new DeliveryFailure(_target.Destination, AnswerTooLong);
+                return false;
             }
-            catch (Exception e) when (filled > 0 && Cause(e) is TimeoutException)
+            int errno = RawSocket.ETIMEDOUT;
+            int read = _tlsStream is not null ? ReadTls(filled) : _socket.TryReceive(_ackBuffer.AsSpan(filled), _readTimeout, out errno);
+            if (read < 0)
             {
-                throw new TimeoutException($"fluentd's answer stopped after {filled} bytes for {_readTimeout.TotalSeconds:0.###}s", e);
+                failure = errno == RawSocket.ETIMEDOUT
+                    ? new DeliveryFailure(_target.Destination, filled == 0 ? _noAck : _ackStopped)
+                    : new DeliveryFailure(_target.Destination, "reading the acknowledgement", errno);
+                return false;
             }
-            if (read == 0) throw new IOException("fluentd closed the connection before acknowledging the chunk");
+            if (read == 0)
+            {
+                failure = new DeliveryFailure(_target.Destination, "fluentd closed the connection before acknowledging the chunk");
+                return false;
+            }
             filled += read;
             if (!AckReader.TryRead(_ackBuffer.AsMemory(0, filled), out var ack)) continue;
-            if (ack != _chunk) throw new IOException($"fluentd acknowledged \"{ack}\", not the chunk sent (\"{_chunk}\")");
-            return;
+            var answer = _ackBuffer.AsSpan(0, filled);
+            if (ack is not { } range || !answer[range].SequenceEqual(_chunk))
+            {
+                // A protocol error, not a steady state: its message may allocate.
+                string acknowledged = ack is { } r ? Encoding.UTF8.GetString(answer[r]) : "nothing";
+                failure = new DeliveryFailure(_target.Destination, $"fluentd acknowledged \"{acknowledged}\", not the chunk sent (\"{Encoding.ASCII.GetString(_chunk)}\")");
+                return false;
+            }
+            failure = default;
+            return true;
+        }
+    }
+
+    private static readonly string AnswerTooLong = $"fluentd's answer exceeds {AckReader.MaxResponse} bytes";
+
+    /// <summary>One read of the TLS stream; -1 when it timed out (the runtime reports that by exception).</summary>
+    private int ReadTls(int filled)
+    {
+        try
+        {
+            return _tlsStream!.Read(_ackBuffer, filled, _ackBuffer.Length - filled);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException && Cause(e) is TimeoutException)
+        {
+            return -1;
         }
     }
 
@@ -172,44 +228,31 @@ public sealed class FluentdDriver : LogDriver
         return e;
     }
 
-    private void DropBatch(Exception cause)
+    private void DropBatch(DeliveryFailure cause)
     {
         int count = _batch.Pending;
         for (int record = 0; record < count; record++) _losses.Lost(_batch.StreamOf(record), _batch.LineLengthOf(record));
-        _diagnostics.Report($"fluentd: dropped a batch of {count} lines after {_failures} failed attempts (fluentd-max-retries {_maxRetries}): {cause.Message}");
+        _diagnostics.Report($"fluentd: dropped a batch of {count} lines after {_failures} failed attempts (fluentd-max-retries {_maxRetries}): {cause}");
         _failures = 0;
-        _chunk = null;
+        _hasChunk = false;
         _batch.Clear();
-    }
-
-    private RawSocket Connect()
-    {
-        if (_address.Transport == FluentdTransport.Unix)
-            return Connected(RawSocket.Connect(new UnixDomainSocketEndPoint(_address.Path), SocketType.Stream, ConnectTimeout, _writeTimeout));
-        return Connected(RawSocket.ConnectToHost(_address.Host, _address.Port, SocketType.Stream, ConnectTimeout, _writeTimeout, out _));
-    }
-
-    private RawSocket Connected(RawSocket socket)
-    {
-        _connectedAt = Environment.TickCount64;
-        return socket;
     }
 
     private void Disconnect()
     {
         TlsClient.CloseQuietly(_tlsStream);
         _tlsStream = null;
-        _socket?.Dispose();
-        _socket = null;
+        _socket.Close();
     }
 
     /// <summary>Docker's chunk id: base64 of the little-endian unix seconds and 8 random bytes.</summary>
-    private static string NewChunkId()
+    private void NewChunkId()
     {
         Span<byte> id = stackalloc byte[16];
         BinaryPrimitives.WriteInt64LittleEndian(id, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Random.Shared.NextBytes(id[8..]);
-        return Convert.ToBase64String(id);
+        Base64.EncodeToUtf8(id, _chunk, out _, out _);
+        _hasChunk = true;
     }
 
     private static TimeSpan Positive(TimeSpan timeout) => timeout > TimeSpan.Zero ? timeout : DefaultTimeout;

@@ -26,7 +26,8 @@ internal sealed class DatagramQueue(DriverLosses losses, Diagnostics diagnostics
         int chunks = GelfChunker.DatagramCount(payload.Length);
         if (chunks > GelfChunker.MaxChunks)
         {
-            Lose(batch, record, $"a message of {payload.Length} bytes would need {chunks} chunks (at most {GelfChunker.MaxChunks})");
+            if (Lose(batch, record))
+                diagnostics.Report($"gelf: a message was dropped: a message of {payload.Length} bytes would need {chunks} chunks (at most {GelfChunker.MaxChunks}); {_lost} dropped so far");
             return;
         }
         if (chunks == 1)
@@ -58,7 +59,7 @@ internal sealed class DatagramQueue(DriverLosses losses, Diagnostics diagnostics
             next += sent;
             if (errno == 0) continue;
             int record = _records[next];
-            Lose(batch, record, $"a datagram was refused ({Libc.ErrorText(errno)})");
+            if (Lose(batch, record)) diagnostics.Report($"gelf: a message was dropped: a datagram was refused ({Libc.ErrorText(errno)}); {_lost} dropped so far");
             while (next < _count && _records[next] == record) next++;
         }
         _count = 0;
@@ -74,13 +75,13 @@ internal sealed class DatagramQueue(DriverLosses losses, Diagnostics diagnostics
         _bytes += length;
     }
 
-    private void Lose(MessageBatch batch, int record, string why)
+    /// <summary>Counts record <paramref name="record"/> as lost; false if it was already (its chunks left in two calls, both refused).</summary>
+    private bool Lose(MessageBatch batch, int record)
     {
-        // A message whose chunks left in two calls may be refused in both: it is lost once.
-        if (record == _lastLost) return;
+        if (record == _lastLost) return false;
         _lastLost = record;
         losses.Lost(batch.StreamOf(record), batch.LineLengthOf(record));
         _lost++;
-        diagnostics.Report($"gelf: a message was dropped: {why}; {_lost} dropped so far");
+        return true;
     }
 }

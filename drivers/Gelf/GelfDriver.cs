@@ -11,7 +11,8 @@ namespace ContainerLogger.Drivers.Gelf;
 /// datagrams leave many per system call; a datagram the kernel refuses, or a message too large for 128 chunks, is
 /// counted as dropped and reported, never retried. TCP and TLS: NUL-terminated JSON, many messages per write; a
 /// failure keeps the batch for the host's retry, paced by gelf-tcp-reconnect-delay. Names are resolved on every
-/// TCP connection and at least every 30 s for UDP.
+/// TCP connection and at least every 30 s for UDP (an IP literal never changes: its UDP socket stays). Neither a
+/// batch, compressed or not, nor a failure allocates (a name's lookup and a TLS handshake aside: the runtime's).
 /// </summary>
 public sealed class GelfDriver : LogDriver
 {
@@ -24,6 +25,7 @@ public sealed class GelfDriver : LogDriver
     private const int WriteChunk = 64 * 1024;
 
     private readonly GelfAddress _address;
+    private readonly SocketTarget _target;
     private readonly GelfEncoder _encoder;
     private readonly GelfCompressor _compressor;
     private readonly TlsClient? _tls;
@@ -31,7 +33,7 @@ public sealed class GelfDriver : LogDriver
     private readonly DatagramQueue _datagrams;
     private readonly Diagnostics _diagnostics;
     private readonly TimeSpan _reconnectDelay;
-    private RawSocket? _socket;
+    private readonly RawSocket _socket = new();
     private SslStream? _tlsStream;
     private long _connectedAt;
     private bool _failing;
@@ -40,6 +42,7 @@ public sealed class GelfDriver : LogDriver
     {
         var options = context.Options;
         _address = options.Get(GelfOptions.Address)!;
+        _target = SocketTarget.ForHost(_address.Host, _address.Port, _address.ToString());
         bool udp = _address.Transport == GelfTransport.Udp;
         _encoder = new GelfEncoder(context.Info, context.Tag, context.Attributes, nulTerminated: !udp);
         _compressor = new GelfCompressor(options.Get(GelfOptions.CompressionType), options.Get(GelfOptions.CompressionLevel));
@@ -57,90 +60,99 @@ public sealed class GelfDriver : LogDriver
 
     public override bool TryAdd(in LogRecord record) => _batch.TryAdd(record, _encoder);
 
-    public override void Flush()
+    public override bool TryFlush(out DeliveryFailure failure)
     {
+        bool flushed;
         try
         {
-            if (_address.Transport == GelfTransport.Udp) SendDatagrams();
-            else WriteStream();
-            if (_failing)
-            {
-                _failing = false;
-                _diagnostics.Report($"gelf: delivering to {_address} again");
-            }
-            _batch.Clear();
+            flushed = _address.Transport == GelfTransport.Udp ? TrySendDatagrams(out failure) : TryWriteStream(out failure);
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
+        {
+            // The runtime's failures: a TLS handshake or stream.
+            failure = DeliveryFailure.From(_target.Destination, e);
+            flushed = false;
+        }
+        if (!flushed)
         {
             Disconnect();
             _batch.RewindToMessageStart();
             _failing = true;
-            throw e switch
-            {
-                AuthenticationException => new AuthenticationException($"{_address}: {e.Message}", e),
-                TimeoutException => new TimeoutException($"{_address}: {e.Message}", e),
-                _ => new IOException($"{_address}: {e.Message}", e),
-            };
+            return false;
         }
+        if (_failing)
+        {
+            _failing = false;
+            _diagnostics.Report($"gelf: delivering to {_target.Destination} again");
+        }
+        _batch.Clear();
+        return true;
     }
 
-    private void SendDatagrams()
+    private bool TrySendDatagrams(out DeliveryFailure failure)
     {
-        if (_socket is not null && Environment.TickCount64 - _connectedAt > UdpResolveInterval.TotalMilliseconds) Disconnect();
+        failure = default;
+        if (_socket.IsOpen && !_target.IsFixed && Environment.TickCount64 - _connectedAt > UdpResolveInterval.TotalMilliseconds) Disconnect();
         Span<int> records = stackalloc int[Datagrams.MaxPerCall];
         Span<int> starts = stackalloc int[Datagrams.MaxPerCall];
         Span<int> lengths = stackalloc int[Datagrams.MaxPerCall];
         while (true)
         {
             int count = _batch.PeekMessages(records, starts, lengths);
-            if (count == 0) return;
-            var socket = _socket ??= Connect(SocketType.Dgram);
+            if (count == 0) return true;
+            if (!_socket.IsOpen && !TryConnect(SocketType.Dgram, out failure)) return false;
             for (int i = 0; i < count; i++)
             {
                 var payload = _compressor.Compress(_batch.Bytes.Slice(starts[i], lengths[i]));
-                _datagrams.Add(socket, payload, records[i], _batch);
+                _datagrams.Add(_socket, payload, records[i], _batch);
             }
-            _datagrams.Send(socket, _batch);
+            _datagrams.Send(_socket, _batch);
             _datagrams.ForgetLosses();
             _batch.DoneThrough(records[count - 1]);
         }
     }
 
-    private void WriteStream()
+    private bool TryWriteStream(out DeliveryFailure failure)
     {
-        if (_socket is not null && _socket.PeerClosed()) Disconnect();
+        failure = default;
+        if (_socket.IsOpen && _socket.PeerClosed()) Disconnect();
         while (true)
         {
             var unsent = _batch.Unsent(WriteChunk);
             if (unsent.IsEmpty)
             {
                 _batch.MarkSent(0);
-                return;
+                return true;
             }
-            var socket = _socket ??= Connect(SocketType.Stream);
+            if (!_socket.IsOpen && !TryConnect(SocketType.Stream, out failure)) return false;
             if (_tls is not null)
             {
-                _tlsStream ??= _tls.Authenticate(socket, _address.Host, SendTimeout);
+                _tlsStream ??= _tls.Authenticate(_socket, _address.Host, SendTimeout);
                 _tlsStream.Write(unsent);
                 _batch.MarkSent(unsent.Length);
+                continue;
             }
-            else _batch.MarkSent(socket.Send(unsent));
+            int sent = _socket.TrySend(unsent, out int errno);
+            if (sent < 0)
+            {
+                failure = new DeliveryFailure(_target.Destination, "write", errno);
+                return false;
+            }
+            _batch.MarkSent(sent);
         }
     }
 
-    private RawSocket Connect(SocketType type)
+    private bool TryConnect(SocketType type, out DeliveryFailure failure)
     {
-        var socket = RawSocket.ConnectToHost(_address.Host, _address.Port, type, ConnectTimeout, SendTimeout, out _);
         _connectedAt = Environment.TickCount64;
-        return socket;
+        return _target.TryConnect(_socket, type, ConnectTimeout, SendTimeout, out failure);
     }
 
     private void Disconnect()
     {
         TlsClient.CloseQuietly(_tlsStream);
         _tlsStream = null;
-        _socket?.Dispose();
-        _socket = null;
+        _socket.Close();
     }
 
     /// <summary>SIGHUP: reconnect (and re-resolve) before the next batch.</summary>

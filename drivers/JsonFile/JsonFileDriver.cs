@@ -1,4 +1,5 @@
 using ContainerLogger.Files;
+using ContainerLogger.Native;
 
 namespace ContainerLogger.Drivers.JsonFile;
 
@@ -24,39 +25,43 @@ public sealed class JsonFileDriver : LogDriver
             options.Get(JsonFileOptions.MaxFile), options.Get(JsonFileOptions.Compress),
             timestampNaming: options.Get(JsonFileOptions.RotateNaming) == "timestamp", context.EncryptTo, context.Diagnostics);
         // Create the file at start, as Docker does; if that fails, the first flush tries again.
-        try
-        {
-            _file.EnsureOpen();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            context.Diagnostics.Report($"json-file: {e.Message}; will retry when there is something to write");
-        }
+        if (!_file.TryEnsureOpen(out int errno))
+            context.Diagnostics.Report($"json-file: opening {_file.FilePath}: {Libc.ErrorText(errno)}; will retry when there is something to write");
     }
 
     public override int PendingCount => _batch.UnwrittenRecords;
 
     public override bool TryAdd(in LogRecord record) => _batch.TryAdd(record, _encoder);
 
-    public override void Flush()
+    public override bool TryFlush(out DeliveryFailure failure)
     {
         while (_batch.UnwrittenRecords > 0)
         {
-            _file.EnsureOpen();
+            if (!_file.TryEnsureOpen(out int errno)) return Failed("opening", errno, out failure);
             ReadOnlySpan<byte> chunk;
             if (_batch.AtRecordBoundary)
             {
                 // Docker checks the size before each record: a full file is rotated first, then the record goes in whole.
-                if (_file.IsFull) _file.Rotate(_lastWrittenTicks);
+                if (_file.IsFull && !_file.TryRotate(_lastWrittenTicks, out errno)) return Failed("opening", errno, out failure);
                 chunk = _batch.NextRun(_file.RoomBeforeFull);
             }
             else
             {
                 chunk = _batch.RestOfRecord;
             }
-            if (_batch.MarkWritten(_file.Write(chunk))) _lastWrittenTicks = _batch.LastWrittenTicks;
+            int written = _file.TryWrite(chunk, out errno);
+            if (written < 0) return Failed("writing", errno, out failure);
+            if (_batch.MarkWritten(written)) _lastWrittenTicks = _batch.LastWrittenTicks;
         }
         _batch.Clear();
+        failure = default;
+        return true;
+    }
+
+    private bool Failed(string what, int errno, out DeliveryFailure failure)
+    {
+        failure = new DeliveryFailure(_file.FilePath, what, errno);
+        return false;
     }
 
     public override void Reopen() => _file.Reopen();

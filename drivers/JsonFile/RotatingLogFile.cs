@@ -1,26 +1,32 @@
 using ContainerLogger.Crypto;
 using ContainerLogger.Files;
+using ContainerLogger.Native;
 using ContainerLogger.Text;
 
 namespace ContainerLogger.Drivers.JsonFile;
 
 /// <summary>
 /// The log file and its rotation (docker-logdrivers.md 11.4, CONTRACT.md section 8). The caller asks
-/// <see cref="IsFull"/> before each record and calls <see cref="Rotate"/> when it is, so a file ends with the
+/// <see cref="IsFull"/> before each record and calls <see cref="TryRotate"/> when it is, so a file ends with the
 /// first record that takes it to or past max-size. Rotated files are gzipped and/or encrypted (age, CONTRACT.md
 /// section 13) on a thread of their own that exists only while it works: the process keeps no idle threads.
-/// The live file stays plain.
+/// The live file stays plain. Failures come back as an errno; a rotation with index naming and nothing to finish
+/// allocates nothing (timestamp naming lists the directory, and gzip and age run the runtime's streams, on each).
 /// </summary>
 internal sealed class RotatingLogFile : IDisposable
 {
     private readonly string _path;
+    private readonly string _directory;
     private readonly long _maxSize;
     private readonly int _maxFile;
     private readonly bool _compress;
     private readonly bool _timestampNaming;
     private readonly IReadOnlyList<AgeRecipient>? _encryptTo;
     private readonly Diagnostics _diagnostics;
-    private AppendOnlyFile? _file;
+    private readonly AppendOnlyFile _file;
+    private readonly IndexRotation? _index;
+    /// <summary>What a rotated file's name gets once finished: .gz, .age, .gz.age or nothing.</summary>
+    private readonly string _finishedExtension;
     private Thread? _finishing;
 
     /// <param name="maxSize">Rotate once the file holds this many bytes; 0 or less never rotates.</param>
@@ -30,81 +36,103 @@ internal sealed class RotatingLogFile : IDisposable
         IReadOnlyList<AgeRecipient>? encryptTo, Diagnostics diagnostics)
     {
         _path = Path.GetFullPath(path);
+        _directory = Path.GetDirectoryName(_path)!;
         _maxSize = maxSize;
         _maxFile = maxFile;
         _compress = compress && maxFile >= 2;
         _timestampNaming = timestampNaming;
         _encryptTo = maxFile >= 2 ? encryptTo : null;
         _diagnostics = diagnostics;
+        _file = new AppendOnlyFile(_path);
+        _finishedExtension = (_compress ? ".gz" : "") + (_encryptTo is null ? "" : ".age");
+        if (maxFile >= 2 && !timestampNaming) _index = new IndexRotation(_path, maxFile - 1, _finishedExtension);
     }
 
-    /// <summary>What a rotated file's name gets once finished: .gz, .age, .gz.age or nothing.</summary>
-    private string FinishedExtension => (_compress ? ".gz" : "") + (_encryptTo is null ? "" : ".age");
+    /// <summary>The live file's full path.</summary>
+    public string FilePath => _path;
 
     /// <summary>The file has reached max-size: rotate before the next record. Only meaningful once open.</summary>
-    public bool IsFull => _maxSize > 0 && _file is { } file && file.Size >= _maxSize;
+    public bool IsFull => _maxSize > 0 && _file.IsOpen && _file.Size >= _maxSize;
 
     /// <summary>Bytes the file can take before it is full.</summary>
-    public long RoomBeforeFull => _maxSize > 0 && _file is { } file ? _maxSize - file.Size : long.MaxValue;
+    public long RoomBeforeFull => _maxSize > 0 && _file.IsOpen ? _maxSize - _file.Size : long.MaxValue;
 
-    /// <summary>Opens the file (appending, parent directories created) unless it is open.</summary>
-    public void EnsureOpen() => _file ??= Open(truncate: false);
-
-    /// <summary>One write(2) to the file: returns the bytes it took, or throws with nothing taken.</summary>
-    public int Write(ReadOnlySpan<byte> bytes)
+    /// <summary>Opens the file (appending, parent directories created) unless it is open; false, with the errno, on failure.</summary>
+    public bool TryEnsureOpen(out int errno)
     {
-        EnsureOpen();
-        return _file!.Write(bytes);
+        errno = 0;
+        return _file.IsOpen || TryOpen(truncate: false, out errno);
     }
+
+    /// <summary>One write(2) to the open file: the bytes it took, or -1 with the errno, nothing taken.</summary>
+    public int TryWrite(ReadOnlySpan<byte> bytes, out int errno) => _file.TryWrite(bytes, out errno);
 
     /// <summary>
-    /// Moves the full file aside and starts an empty one. A failure to move it is reported and the new file is
-    /// opened anyway, truncating, as Docker does: the size limit holds even when some log data is lost.
+    /// Moves the full file aside and starts an empty one; false, with the errno, when the new one cannot be opened.
+    /// A failure to move it is reported and the new file is opened anyway, truncating, as Docker does: the size limit
+    /// holds even when some log data is lost.
     /// </summary>
     /// <param name="lastRecordTicks">Time of the last record in the file, for the gzip header.</param>
-    public void Rotate(long lastRecordTicks)
+    public bool TryRotate(long lastRecordTicks, out int errno)
     {
         WaitForFinishing();
-        Close();
+        _file.Close();
         string? rotated = null;
-        try
+        if (_maxFile < 2)
         {
-            if (_maxFile < 2) File.Delete(_path); // unlinked, so a reader of the old file is not cut short
-            else if (_timestampNaming) rotated = TimestampRotation.MoveAside(_path, _maxFile - 1, () => DateTime.UtcNow);
-            else rotated = IndexRotation.MoveAside(_path, _maxFile - 1, FinishedExtension);
+            // Unlinked, so a reader of the old file is not cut short.
+            if (!_file.TryDelete(out errno) && errno != Libc.ENOENT) ReportRotationFailure(Libc.ErrorText(errno));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        else if (_index is not null)
         {
-            _diagnostics.Report($"json-file: error rotating {_path}, log data may have been lost: {e.Message}");
+            if (_index.MoveAside(out errno)) rotated = _index.FirstRotated;
+            else if (errno != 0) ReportRotationFailure(Libc.ErrorText(errno));
         }
-        if (rotated is not null && FinishedExtension.Length > 0) StartFinishing(rotated, lastRecordTicks);
-        _file = Open(truncate: true);
+        else
+        {
+            try
+            {
+                rotated = TimestampRotation.MoveAside(_path, _maxFile - 1, () => DateTime.UtcNow);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                ReportRotationFailure(e.Message);
+            }
+        }
+        if (rotated is not null && _finishedExtension.Length > 0) StartFinishing(rotated, lastRecordTicks);
+        return TryOpen(truncate: true, out errno);
     }
+
+    private void ReportRotationFailure(string reason) =>
+        _diagnostics.Report($"json-file: error rotating {_path}, log data may have been lost: {reason}");
 
     /// <summary>SIGHUP: the file may have been moved away (logrotate); write to whatever is at the path now.</summary>
     public void Reopen()
     {
-        Close();
-        EnsureOpen();
+        _file.Close();
+        if (!TryEnsureOpen(out int errno)) throw new IOException($"opening {_path}: {Libc.ErrorText(errno)}");
     }
 
     /// <summary>Waits for the rotated file being compressed or encrypted, then closes the file.</summary>
     public void Dispose()
     {
         WaitForFinishing();
-        Close();
+        _file.Close();
     }
 
-    private AppendOnlyFile Open(bool truncate)
+    /// <summary>Opens the file; a missing directory is created first (with its parents), as at start.</summary>
+    private bool TryOpen(bool truncate, out int errno)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        return AppendOnlyFile.Open(_path, truncate);
-    }
-
-    private void Close()
-    {
-        _file?.Dispose();
-        _file = null;
+        if (_file.TryOpen(truncate, out errno) || errno != Libc.ENOENT) return errno == 0;
+        try
+        {
+            Directory.CreateDirectory(_directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // still ENOENT: the directory cannot be made
+        }
+        return _file.TryOpen(truncate, out errno);
     }
 
     private void StartFinishing(string rotated, long lastRecordTicks)

@@ -18,5 +18,10 @@ public sealed class NoneDriver : LogDriver
         return true;
     }
 
-    public override void Flush() => _pending = 0;
+    public override bool TryFlush(out DeliveryFailure failure)
+    {
+        failure = default;
+        _pending = 0;
+        return true;
+    }
 }

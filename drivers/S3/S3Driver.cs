@@ -48,11 +48,19 @@ public sealed class S3Driver : LogDriver
 
     public override bool TryAdd(in LogRecord record) => _batch.TryAdd(record, _encoder);
 
-    public override void Flush()
+    public override bool TryFlush(out DeliveryFailure failure)
     {
+        failure = default;
+        bool flushed = true;
         try
         {
-            while (_batch.Pending > 0) _staging.WriteNext(_batch, _dropped);
+            while (flushed && _batch.Pending > 0) flushed = _staging.TryWriteNext(_batch, _dropped, out failure);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A rotation of the staging file failed (the runtime's file calls).
+            failure = DeliveryFailure.From(_staging.DirectoryPath, e);
+            flushed = false;
         }
         finally
         {
@@ -60,7 +68,8 @@ public sealed class S3Driver : LogDriver
             _dropped.Clear();
             if (_staging.TakeNewWork()) _uploader.Poke();
         }
-        _batch.Clear();
+        if (flushed) _batch.Clear();
+        return flushed;
     }
 
     public override void Complete(long deadlineMs) => _uploader.Finish(deadlineMs);

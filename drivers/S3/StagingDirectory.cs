@@ -21,7 +21,7 @@ internal sealed class StagingDirectory : IDisposable
     private readonly long _uploadSize;
     private readonly long _maxBytes;
     private readonly SortedDictionary<RotationStamp, StagedFile> _staged = new();
-    private AppendOnlyFile? _live;
+    private readonly AppendOnlyFile _live;
     private long _liveSize;
     private long _liveFirstWriteMs;
     private StreamTally _liveTally = new();
@@ -36,10 +36,11 @@ internal sealed class StagingDirectory : IDisposable
         DirectoryPath = path;
         _lock = directoryLock;
         _uploadSize = uploadSize;
+        _live = new AppendOnlyFile(Path.Combine(path, LiveName));
     }
 
     public string DirectoryPath { get; }
-    private string LivePath => Path.Combine(DirectoryPath, LiveName);
+    private string LivePath => _live.Path;
 
     /// <summary>
     /// Creates (0700) and claims the directory, then stages what an earlier run left: its live file is rotated now
@@ -77,10 +78,10 @@ internal sealed class StagingDirectory : IDisposable
     /// <summary>
     /// Writes the next records of <paramref name="batch"/> with one write(2), rotating first when the live file has
     /// reached s3-upload-size at a record boundary, and dropping the oldest staged files into <paramref name="dropped"/>
-    /// if the bytes would not fit under s3-staging-max-size. Throws (the host retries) with nothing or part of a record
-    /// written; the batch says where to resume.
+    /// if the bytes would not fit under s3-staging-max-size. False, with the failure (the host retries), when nothing
+    /// was written; a rotation that fails throws, as the runtime's file calls do. The batch says where to resume.
     /// </summary>
-    public void WriteNext(MessageBatch batch, List<StagedFile> dropped)
+    public bool TryWriteNext(MessageBatch batch, List<StagedFile> dropped, out DeliveryFailure failure)
     {
         lock (_gate)
         {
@@ -88,9 +89,19 @@ internal sealed class StagingDirectory : IDisposable
             bool first = _liveSize == 0;
             var run = batch.NextRun(_uploadSize - _liveSize);
             MakeRoomLocked(run.Length, dropped);
-            _live ??= AppendOnlyFile.Open(LivePath, truncate: false);
+            int errno = 0;
+            if (!_live.IsOpen && !_live.TryOpen(truncate: false, out errno))
+            {
+                failure = new DeliveryFailure(LivePath, "opening", errno);
+                return false;
+            }
             int doneBefore = batch.DoneRecords;
-            int written = _live.Write(run);
+            int written = _live.TryWrite(run, out errno);
+            if (written < 0)
+            {
+                failure = new DeliveryFailure(LivePath, "writing", errno);
+                return false;
+            }
             if (first)
             {
                 _liveFirstWriteMs = Environment.TickCount64;
@@ -100,6 +111,8 @@ internal sealed class StagingDirectory : IDisposable
             batch.MarkSent(written);
             for (int record = doneBefore; record < batch.DoneRecords; record++) _liveTally.Add(batch.StreamOf(record), batch.LineLengthOf(record));
             _liveAtRecordBoundary = batch.AtRecordBoundary;
+            failure = default;
+            return true;
         }
     }
 
@@ -192,11 +205,7 @@ internal sealed class StagingDirectory : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
-        {
-            _live?.Dispose();
-            _live = null;
-        }
+        lock (_gate) _live.Close();
         _lock.Dispose();
     }
 
@@ -206,8 +215,7 @@ internal sealed class StagingDirectory : IDisposable
     /// <param name="thisRun">The live file holds this run's lines (counted if dropped), not an earlier run's.</param>
     private void RotateLocked(bool thisRun = true)
     {
-        _live?.Dispose();
-        _live = null;
+        _live.Close();
         var stamp = RotationStamp.Next(_lastStamp, DateTime.UtcNow);
         var file = new StagedFile(DirectoryPath, stamp, _liveSize, 0, thisRun ? _liveTally : null);
         File.Move(LivePath, file.PlainPath);

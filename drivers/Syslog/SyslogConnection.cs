@@ -7,9 +7,10 @@ using System.Security.Authentication;
 namespace ContainerLogger.Drivers.Syslog;
 
 /// <summary>
-/// One open connection to the syslog server: a datagram socket (udp, unixgram, a datagram /dev/log) or a stream
-/// (tcp, unix, a stream /dev/log, TLS over tcp). Blocking sockets with send timeouts (<see cref="RawSocket"/>): the
-/// driver runs on the host's sender thread and a dead server must turn into an exception the host retries, never a hang.
+/// The connection to the syslog server: a datagram socket (udp, unixgram, a datagram /dev/log) or a stream (tcp,
+/// unix, a stream /dev/log, TLS over tcp). Blocking sockets with send timeouts (<see cref="RawSocket"/>): the driver
+/// runs on the host's sender thread and a dead server must turn into a failure the host retries, never a hang. One
+/// object opens again and again, so a reconnect allocates nothing (a TLS handshake aside).
 /// </summary>
 internal sealed class SyslogConnection : IDisposable
 {
@@ -19,94 +20,88 @@ internal sealed class SyslogConnection : IDisposable
     /// <summary>Where the local syslog listens, in the order srslog tries them.</summary>
     internal static readonly IReadOnlyList<string> LocalPaths = ["/dev/log", "/var/run/syslog", "/var/run/log"];
 
-    private readonly RawSocket _socket;
-    private readonly SslStream? _tls;
+    /// <summary>One way to the server: a socket of <paramref name="Type"/> to <paramref name="Target"/>.</summary>
+    internal readonly record struct Route(SocketTarget Target, SocketType Type);
 
-    private SyslogConnection(RawSocket socket, SslStream? tls, string description)
-    {
-        _socket = socket;
-        _tls = tls;
-        Description = description;
-    }
+    private readonly RawSocket _socket = new();
+    private SslStream? _tls;
+
+    public bool IsOpen => _socket.IsOpen;
 
     public bool IsDatagram => _socket.Type == SocketType.Dgram;
 
-    /// <summary>Where this connection goes, for diagnostics (the local socket that answered, the address it resolved to).</summary>
-    public string Description { get; }
+    /// <summary>Where the connection goes (went), for diagnostics: the local socket that answered, say.</summary>
+    public string Description { get; private set; } = "";
 
     /// <summary>
-    /// Opens a connection, resolving the host name again each time. Throws <see cref="SocketException"/>,
-    /// <see cref="IOException"/>, <see cref="AuthenticationException"/> or <see cref="TimeoutException"/>.
+    /// The ways to <paramref name="address"/>, tried in turn: the address itself, or for the local syslog each path as
+    /// a datagram then a stream socket. Made once, so that connecting again allocates nothing.
     /// </summary>
-    public static SyslogConnection Open(SyslogAddress address, TlsClient? tls, IReadOnlyList<string> localPaths)
+    public static Route[] Routes(SyslogAddress address, IReadOnlyList<string> localPaths)
     {
         switch (address.Transport)
         {
             case SyslogTransport.Local:
-                return OpenLocal(localPaths);
+                return [.. localPaths.SelectMany(path => new[]
+                {
+                    new Route(SocketTarget.ForPath(path, "unixgram://" + path), SocketType.Dgram),
+                    new Route(SocketTarget.ForPath(path, "unix://" + path), SocketType.Stream),
+                })];
             case SyslogTransport.Unix:
+                return [new Route(SocketTarget.ForPath(address.Path, address.ToString()), SocketType.Stream)];
             case SyslogTransport.Unixgram:
-            {
-                var type = address.Transport == SyslogTransport.Unix ? SocketType.Stream : SocketType.Dgram;
-                return new SyslogConnection(ConnectUnix(address.Path, type), null, address.ToString());
-            }
+                return [new Route(SocketTarget.ForPath(address.Path, address.ToString()), SocketType.Dgram)];
             default:
-                return OpenNetwork(address, tls);
+                // Connecting a UDP socket only fixes its peer; refusals show up on later sends.
+                var type = address.Transport == SyslogTransport.Udp ? SocketType.Dgram : SocketType.Stream;
+                return [new Route(SocketTarget.ForHost(address.Host, address.Port, address.ToString()), type)];
         }
     }
 
-    private static SyslogConnection OpenLocal(IReadOnlyList<string> paths)
+    /// <summary>
+    /// Opens the connection by the first route that answers (a host name is resolved again each time); false, with
+    /// the last route's failure, when none does. A TLS handshake that fails throws, as the runtime does
+    /// (<see cref="AuthenticationException"/>, <see cref="IOException"/>).
+    /// </summary>
+    public bool TryOpen(SyslogAddress address, Route[] routes, TlsClient? tls, out DeliveryFailure failure)
     {
-        var failures = new List<string>();
-        foreach (var path in paths)
-        foreach (var type in new[] { SocketType.Dgram, SocketType.Stream })
+        Close();
+        failure = default;
+        foreach (var route in routes)
         {
-            try
-            {
-                return new SyslogConnection(ConnectUnix(path, type), null, $"{(type == SocketType.Dgram ? "unixgram" : "unix")}://{path}");
-            }
-            catch (SocketException e)
-            {
-                if (type == SocketType.Stream) failures.Add($"{path}: {e.Message}");
-            }
+            if (!route.Target.TryConnect(_socket, route.Type, ConnectTimeout, SendTimeout, out failure)) continue;
+            Description = route.Target.Destination;
+            if (address.Transport == SyslogTransport.TcpTls) _tls = tls!.Authenticate(_socket, address.Host, SendTimeout);
+            return true;
         }
-        throw new IOException($"Unix syslog delivery error: no local syslog socket ({string.Join("; ", failures)})");
-    }
-
-    private static RawSocket ConnectUnix(string path, SocketType type) =>
-        RawSocket.Connect(new UnixDomainSocketEndPoint(path), type, ConnectTimeout, SendTimeout);
-
-    private static SyslogConnection OpenNetwork(SyslogAddress address, TlsClient? tls)
-    {
-        // Connecting a UDP socket only fixes its peer; refusals show up on later sends.
-        var type = address.Transport == SyslogTransport.Udp ? SocketType.Dgram : SocketType.Stream;
-        var socket = RawSocket.ConnectToHost(address.Host, address.Port, type, ConnectTimeout, SendTimeout, out var endpoint);
-        string description = $"{address.Scheme}://{endpoint}";
-        var session = address.Transport == SyslogTransport.TcpTls ? tls!.Authenticate(socket, address.Host, SendTimeout) : null;
-        return new SyslogConnection(socket, session, description);
+        return false;
     }
 
     /// <summary>A syslog server never talks back: see <see cref="RawSocket.PeerClosed"/>.</summary>
     public bool PeerClosed() => _socket.PeerClosed();
 
-    /// <summary>Writes part of <paramref name="data"/>; returns how much was taken, throws when the connection failed.</summary>
-    public int Write(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Writes part of <paramref name="data"/>: returns how much was taken, or -1 with the errno when the connection
+    /// failed (over TLS the runtime throws instead).
+    /// </summary>
+    public int TryWrite(ReadOnlySpan<byte> data, out int errno)
     {
-        if (_tls is not null)
-        {
-            _tls.Write(data);
-            return data.Length;
-        }
-        return _socket.Send(data);
+        if (_tls is null) return _socket.TrySend(data, out errno);
+        _tls.Write(data);
+        errno = 0;
+        return data.Length;
     }
 
     /// <summary>Datagrams, many per system call (see <see cref="Datagrams.Send"/>); a failure is returned, not thrown, as each is a counted loss.</summary>
     public int SendDatagrams(ReadOnlySpan<byte> buffer, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, out int errno) =>
         Datagrams.Send(_socket.Fd, buffer, starts, lengths, out errno);
 
-    public void Dispose()
+    public void Close()
     {
         TlsClient.CloseQuietly(_tls);
-        _socket.Dispose();
+        _tls = null;
+        _socket.Close();
     }
+
+    public void Dispose() => Close();
 }

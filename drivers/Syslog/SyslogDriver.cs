@@ -9,7 +9,8 @@ namespace ContainerLogger.Drivers.Syslog;
 /// Docker's syslog driver (docker-logdrivers.md section 8) with CONTRACT.md section 8's changes. Records are
 /// encoded into one buffer while the host holds its lock (CPU only). Flush connects when needed, then writes the
 /// buffer in large pieces (tcp, unix, tls) or one datagram per message (udp, unixgram). A connection failure
-/// keeps the batch for the host's retry; a refused datagram is counted as lost and never retried.
+/// keeps the batch for the host's retry; a refused datagram is counted as lost and never retried. Neither a batch
+/// nor a failure allocates (a host name's lookup and a TLS handshake aside, which are the runtime's).
 /// </summary>
 public sealed class SyslogDriver : LogDriver
 {
@@ -22,12 +23,15 @@ public sealed class SyslogDriver : LogDriver
 
     private readonly SyslogAddress _address;
     private readonly TlsClient? _tls;
-    private readonly IReadOnlyList<string> _localPaths;
+    private readonly string _destination;
+    private readonly SyslogConnection.Route[] _routes;
+    /// <summary>What a failure to reach the local syslog says (made once).</summary>
+    private readonly string? _noLocalSocket;
     private readonly SyslogEncoder _encoder;
     private readonly MessageBatch _batch = new();
     private readonly DriverLosses _losses;
     private readonly Diagnostics _diagnostics;
-    private SyslogConnection? _connection;
+    private readonly SyslogConnection _connection = new();
     private bool _failing;
     private long _datagramsLost;
 
@@ -40,7 +44,9 @@ public sealed class SyslogDriver : LogDriver
     {
         var options = context.Options;
         _address = options.Get(SyslogOptions.Address);
-        _localPaths = localPaths;
+        _destination = _address.ToString();
+        _routes = SyslogConnection.Routes(_address, localPaths);
+        if (_address.Transport == SyslogTransport.Local) _noLocalSocket = $"no local syslog socket at {string.Join(", ", localPaths)}";
         _losses = context.Losses;
         _diagnostics = context.Diagnostics;
         // Validated already; loaded again here so a file that changed since is still a configuration error (FormatException).
@@ -58,55 +64,65 @@ public sealed class SyslogDriver : LogDriver
 
     public override bool TryAdd(in LogRecord record) => _batch.TryAdd(record, _encoder);
 
-    public override void Flush()
+    public override bool TryFlush(out DeliveryFailure failure)
     {
+        bool flushed;
         try
         {
-            if (_connection is { IsDatagram: false } stream && stream.PeerClosed()) Disconnect();
-            FlushBatch();
-            if (_failing)
-            {
-                _failing = false;
-                _diagnostics.Report($"syslog: delivering to {_connection?.Description ?? _address.ToString()} again");
-            }
-            _batch.Clear();
+            if (_connection.IsOpen && !_connection.IsDatagram && _connection.PeerClosed()) Disconnect();
+            flushed = TryFlushBatch(out failure);
         }
         catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException
                                       or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException)
         {
+            // The runtime's failures: a TLS handshake or stream, a name lookup.
+            failure = DeliveryFailure.From(_destination, e);
+            flushed = false;
+        }
+        if (!flushed)
+        {
             Disconnect();
             _batch.RewindToMessageStart();
             _failing = true;
-            // The host reports it and retries; every exception it retries on is one of these.
-            throw e switch
-            {
-                SocketException s => new IOException($"{_address}: {s.Message}", s),
-                AuthenticationException => new AuthenticationException($"{_address}: {e.Message}", e),
-                TimeoutException => new TimeoutException($"{_address}: {e.Message}", e),
-                _ => new IOException($"{_address}: {e.Message}", e),
-            };
+            return false;
         }
+        if (_failing)
+        {
+            _failing = false;
+            _diagnostics.Report($"syslog: delivering to {(_connection.IsOpen ? _connection.Description : _destination)} again");
+        }
+        _batch.Clear();
+        return true;
     }
 
-    private void FlushBatch()
+    private bool TryFlushBatch(out DeliveryFailure failure)
     {
+        failure = default;
         while (true)
         {
             // Only empty lines left: nothing to send, no reason to connect.
             if (_batch.Unsent(1).IsEmpty)
             {
                 _batch.MarkSent(0);
-                return;
+                return true;
             }
-            var connection = _connection ??= SyslogConnection.Open(_address, _tls, _localPaths);
-            if (connection.IsDatagram)
+            if (!_connection.IsOpen && !_connection.TryOpen(_address, _routes, _tls, out failure))
             {
-                if (!SendDatagrams(connection)) return;
+                if (_noLocalSocket is not null) failure = new DeliveryFailure(_destination, _noLocalSocket, failure.Errno);
+                return false;
             }
-            else
+            if (_connection.IsDatagram)
             {
-                _batch.MarkSent(connection.Write(_batch.Unsent(WriteChunk)));
+                if (!SendDatagrams(_connection)) return true;
+                continue;
             }
+            int written = _connection.TryWrite(_batch.Unsent(WriteChunk), out int errno);
+            if (written < 0)
+            {
+                failure = new DeliveryFailure(_connection.Description, "write", errno);
+                return false;
+            }
+            _batch.MarkSent(written);
         }
     }
 
@@ -135,11 +151,7 @@ public sealed class SyslogDriver : LogDriver
         return true;
     }
 
-    private void Disconnect()
-    {
-        _connection?.Dispose();
-        _connection = null;
-    }
+    private void Disconnect() => _connection.Close();
 
     /// <summary>SIGHUP: reconnect (and re-resolve) before the next batch.</summary>
     public override void Reopen() => Disconnect();

@@ -1,9 +1,10 @@
 namespace ContainerLogger.Drivers;
 
 /// <summary>
-/// A destination. The host fills a batch with <see cref="TryAdd"/> and hands it over with <see cref="Flush"/>,
+/// A destination. The host fills a batch with <see cref="TryAdd"/> and hands it over with <see cref="TryFlush"/>,
 /// all on one thread. A batch that fails to flush is kept and flushed again after a backoff, so a record
-/// leaves the host only once the destination has it.
+/// leaves the host only once the destination has it. Neither path allocates once warmed up, failures included
+/// (except where the runtime does: a TLS handshake, a name lookup), since 2,000 sidecars share a host.
 /// </summary>
 public abstract class LogDriver : IDisposable
 {
@@ -17,10 +18,11 @@ public abstract class LogDriver : IDisposable
     public abstract int PendingCount { get; }
 
     /// <summary>
-    /// Hands the pending batch to the destination, connecting if needed. Returns only when all of it is
-    /// handed over (the batch is then empty); throws on failure, keeping whatever was not handed over.
+    /// Hands the pending batch to the destination, connecting if needed. True once all of it is handed over (the
+    /// batch is then empty); false on failure, keeping whatever was not handed over, with <paramref name="failure"/>
+    /// saying why (the host reports it and retries).
     /// </summary>
-    public abstract void Flush();
+    public abstract bool TryFlush(out DeliveryFailure failure);
 
     /// <summary>The first wait after a failed flush; zero leaves it to the host (50 ms, doubling up to 1 s).</summary>
     public virtual TimeSpan FirstRetryDelay => TimeSpan.Zero;

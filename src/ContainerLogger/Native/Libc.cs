@@ -36,6 +36,24 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, uint mode = 0);
 
+    /// <summary>open(2) of a path made by <see cref="PathBytes"/>: nothing to convert per call.</summary>
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    public static partial int open(byte* path, int flags, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int rename(byte* from, byte* to);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int unlink(byte* path);
+
+    /// <summary>A path as the system calls take it (UTF-8, NUL-terminated), for a path used again and again.</summary>
+    public static byte[] PathBytes(string path)
+    {
+        var bytes = new byte[System.Text.Encoding.UTF8.GetByteCount(path) + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, bytes);
+        return bytes;
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     public static partial long lseek(int fd, long offset, int whence);
 
@@ -50,7 +68,7 @@ internal static unsafe partial class Libc
 
     public const int O_RDWR = 2, O_EXCL = 0x80, O_DIRECTORY = 0x10000;
     public const int LOCK_EX = 2, LOCK_NB = 4;
-    public const int EWOULDBLOCK = EAGAIN, ENOENT = 2, EEXIST = 17, EINVAL = 22, ENOSPC = 28;
+    public const int EWOULDBLOCK = EAGAIN, ENOENT = 2, EIO = 5, EEXIST = 17, EINVAL = 22, ENOSPC = 28;
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int flock(int fd, int operation);
@@ -104,7 +122,7 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
-    public const int AF_INET6 = 10;
+    public const int AF_UNIX = 1, AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1, SO_ERROR = 4, SO_SNDTIMEO = 21, IPPROTO_TCP = 6, TCP_NODELAY = 1;
     public const int MSG_NOSIGNAL = 0x4000, MSG_DONTWAIT = 0x40, MSG_PEEK = 0x2;
@@ -128,5 +146,12 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int getsockopt(int fd, int level, int name, void* value, uint* length);
 
-    public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+    private static readonly string?[] ErrorTexts = new string?[256];
+
+    /// <summary>strerror(3)'s text, made once per error number: a failure that repeats is reported without allocating.</summary>
+    public static string ErrorText(int errno)
+    {
+        if ((uint)errno >= (uint)ErrorTexts.Length) return Marshal.GetPInvokeErrorMessage(errno);
+        return ErrorTexts[errno] ??= Marshal.GetPInvokeErrorMessage(errno);
+    }
 }

@@ -30,6 +30,8 @@ internal sealed unsafe class InputReader : IDisposable
     }
 
     private readonly List<Input> _inputs;
+    /// <summary>Inputs that ended in one round of reads (kept, so a round allocates nothing).</summary>
+    private readonly List<Input> _ended = [];
     private readonly IRecordQueue _queue;
     private readonly MultilineStage? _multiline;
     private readonly ILineSink _sink;
@@ -102,18 +104,18 @@ internal sealed unsafe class InputReader : IDisposable
                 Libc.read(_wakeFd, (byte*)&drained, sizeof(long));
             }
             now = Environment.TickCount64;
-            var ended = new List<Input>();
+            _ended.Clear();
             for (int i = 0; i < _inputs.Count; i++)
             {
                 var input = _inputs[i];
                 bool retry = input.StalledSinceMs >= 0 && now >= input.RetryAtMs;
                 if (fds[i].Revents == 0 && !retry) continue;
                 if (!ReadOnce(input, (fds[i].Revents & Libc.POLLHUP) != 0, out bool eof)) return; // the buffer stopped taking lines
-                if (eof) ended.Add(input);
+                if (eof) _ended.Add(input);
             }
             _queue.EndOfRead();
             ReleaseStored();
-            foreach (var input in ended) _inputs.Remove(input);
+            foreach (var input in _ended) _inputs.Remove(input);
         }
     }
 

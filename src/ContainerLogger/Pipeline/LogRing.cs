@@ -37,6 +37,7 @@ internal sealed unsafe class LogRing : IRecordQueue
         _blocking = blocking;
         _countNotices = dropNotice;
         _counters = counters;
+        FullReason = $"buffer full (max-buffer-size {capacity} bytes)";
         // malloc of this size is an mmap: pages become resident only once lines are written into them.
         _memory = (byte*)NativeMemory.Alloc((nuint)(capacity + HeaderSize + PartialIdSize + maxLineSize));
     }
@@ -59,7 +60,8 @@ internal sealed unsafe class LogRing : IRecordQueue
 
     public void Delivered() { }
 
-    public string FullReason => $"buffer full (max-buffer-size {_capacity} bytes)";
+    /// <summary>What a drop notice says was full (made once: notices come at most once a batch).</summary>
+    public string FullReason { get; }
 
     public void AppendCounters(System.Text.StringBuilder text) { }
 

@@ -1,6 +1,5 @@
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Text;
+using System.Globalization;
+using System.Text.Unicode;
 using ContainerLogger.Drivers;
 
 namespace ContainerLogger.Pipeline;
@@ -8,7 +7,9 @@ namespace ContainerLogger.Pipeline;
 /// <summary>
 /// The delivery loop, on its own thread: fill the driver's batch from the ring, flush it, and on failure
 /// keep the batch and retry with capped exponential backoff and jitter. Lines leave the host only through
-/// a successful flush or an overflow of the ring, which is counted.
+/// a successful flush or an overflow of the ring, which is counted. Nothing here allocates per batch or per
+/// retry: a failure is a value, its report is formatted only when not rate limited, and the drop notice is
+/// written into a buffer kept for it.
 /// </summary>
 internal sealed class Sender
 {
@@ -24,6 +25,8 @@ internal sealed class Sender
     private long _batchLines;
     private volatile bool _reopenRequested;
     private readonly Func<bool> _isReopenRequested;
+    /// <summary>The drop notice's text; it grows only for a longer reason.</summary>
+    private byte[] _notice = new byte[256];
 
     public Sender(IRecordQueue queue, LogDriver driver, string driverName, Counters counters, DriverLosses losses, Diagnostics diagnostics)
     {
@@ -60,22 +63,19 @@ internal sealed class Sender
                 _queue.Delivered();
                 continue;
             }
-            try
+            if (_driver.TryFlush(out var failure))
             {
-                _driver.Flush();
                 _queue.Delivered();
                 _counters.AddDelivered(_batchLines - _losses.TakeSinceLastFlush());
                 _batchLines = 0;
                 failures = 0;
+                continue;
             }
-            catch (Exception e) when (IsDeliveryFailure(e))
-            {
-                failures++;
-                _counters.AddRetried();
-                var delay = Backoff(failures, _driver.FirstRetryDelay);
-                _diagnostics.Report($"{_driverName}: delivery failed ({e.Message}); {_driver.PendingCount} lines kept, retry {failures} in {delay.TotalMilliseconds:0}ms");
-                _queue.Sleep((int)delay.TotalMilliseconds);
-            }
+            failures++;
+            _counters.AddRetried();
+            int delayMs = (int)Backoff(failures, _driver.FirstRetryDelay).TotalMilliseconds;
+            _diagnostics.Report($"{_driverName}: delivery failed ({failure}); {_driver.PendingCount} lines kept, retry {failures} in {delayMs}ms");
+            _queue.Sleep(delayMs);
         }
     }
 
@@ -91,9 +91,6 @@ internal sealed class Sender
         double ms = Math.Min(capMs, first.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
         return TimeSpan.FromMilliseconds(ms * (0.5 + Random.Shared.NextDouble() / 2));
     }
-
-    private static bool IsDeliveryFailure(Exception e) =>
-        e is IOException or SocketException or UnauthorizedAccessException or AuthenticationException or TimeoutException;
 
     private bool FillBatch()
     {
@@ -120,9 +117,13 @@ internal sealed class Sender
     private void AddNotice(LogStream stream, long lines, long bytes, in DropNotice notice)
     {
         if (lines == 0) return;
-        var since = new DateTime(notice.SinceTicks, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var text = $"containerlogger: dropped {lines} lines ({bytes} bytes) of {LogRecord.StreamName(stream)} since {since}: {notice.Reason}";
-        _driver.TryAdd(new LogRecord(Encoding.UTF8.GetBytes(text), stream, DateTime.UtcNow.Ticks));
+        var since = new DateTime(notice.SinceTicks, DateTimeKind.Utc);
+        int length;
+        while (!Utf8.TryWrite(_notice, CultureInfo.InvariantCulture,
+                   $"containerlogger: dropped {lines} lines ({bytes} bytes) of {LogRecord.StreamName(stream)} since {since:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'}: {notice.Reason}",
+                   out length))
+            _notice = new byte[2 * _notice.Length];
+        _driver.TryAdd(new LogRecord(_notice.AsSpan(0, length), stream, DateTime.UtcNow.Ticks));
     }
 
     private void TryReopen()
@@ -131,7 +132,7 @@ internal sealed class Sender
         {
             _driver.Reopen();
         }
-        catch (Exception e) when (IsDeliveryFailure(e))
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
             _diagnostics.Report($"{_driverName}: reopen failed ({e.Message}); will retry on the next delivery");
         }

@@ -41,8 +41,8 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
     private bool _diskFailed;
     private long _diskFailedAtMs;
 
-    // Syncing: files written since the last sync, rotated ones kept open until then.
-    private readonly List<int> _unsyncedFds = [];
+    // Syncing: files written since the last sync, rotated ones kept open until then; the sync swaps the two lists.
+    private List<int> _unsyncedFds = [], _syncingFds = [];
     private bool _dataDirty, _directoryDirty;
     private long _lastSyncMs;
 
@@ -71,6 +71,7 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
     private DiskQueue(DiskBufferSettings settings, Counters counters, Diagnostics diagnostics, DirectoryLock? directoryLock, DeliveryCursor? cursor)
     {
         _settings = settings;
+        FullReason = $"disk buffer full (max-disk-buffer-size {settings.MaxBytes} bytes)";
         _counters = counters;
         _diagnostics = diagnostics;
         _lock = directoryLock;
@@ -119,7 +120,8 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
         get { lock (Gate) return !_diskFailed; }
     }
 
-    public string FullReason => $"disk buffer full (max-disk-buffer-size {_settings.MaxBytes} bytes)";
+    /// <summary>What a drop notice says was full (made once).</summary>
+    public string FullReason { get; }
 
     // ---------------------------------------------------------------- writer side (reader thread)
 
@@ -429,24 +431,25 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
     private void SyncNow()
     {
         int active;
-        int[] rotated;
+        List<int> rotated;
         bool directory;
         lock (Gate)
         {
             _lastSyncMs = Environment.TickCount64;
             active = _settings.Sync == BufferSync.Interval && _dataDirty ? _activeFd : -1;
-            rotated = _unsyncedFds.ToArray();
-            _unsyncedFds.Clear();
+            (rotated, _unsyncedFds) = (_unsyncedFds, _syncingFds);
+            _syncingFds = rotated;
             directory = _directoryDirty;
             _dataDirty = _directoryDirty = false;
         }
         // A rotated file is closed only here, so the active one cannot be closed under this sync: the writer moves
         // it to the unsynced list instead.
         SyncFiles(active, rotated, directory);
+        rotated.Clear();
         _cursor?.Sync();
     }
 
-    private void SyncFiles(int active, int[]? rotated = null, bool directory = false)
+    private void SyncFiles(int active, List<int>? rotated = null, bool directory = false)
     {
         if (active >= 0) Libc.fdatasync(active);
         if (rotated is not null)

@@ -169,6 +169,15 @@ public class RotationTests
         Assert.That(Directory.EnumerateFiles(dir.Path).Count(), Is.EqualTo(6), "only files named <file>.YYYYmmddTHHMMSSZ[_NNN] are rotated files");
     }
 
+    /// <summary>Index rotation of <paramref name="path"/>: &lt;file&gt;.1 when the live file moved, null when there was none.</summary>
+    private static string? MoveAside(string path, int keep, string extension)
+    {
+        var rotation = new IndexRotation(path, keep, extension);
+        bool moved = rotation.MoveAside(out int errno);
+        Assert.That(errno, Is.Zero, "no step failed");
+        return moved ? rotation.FirstRotated : null;
+    }
+
     [Test]
     public void Index_rotation_shifts_files_and_deletes_the_oldest()
     {
@@ -177,7 +186,7 @@ public class RotationTests
         File.WriteAllText(path, "live");
         File.WriteAllText(path + ".1", "one");
         File.WriteAllText(path + ".2", "two");
-        Assert.That(IndexRotation.MoveAside(path, 2, ""), Is.EqualTo(path + ".1"));
+        Assert.That(MoveAside(path, 2, ""), Is.EqualTo(path + ".1"));
         Assert.That(File.ReadAllText(path + ".1"), Is.EqualTo("live"));
         Assert.That(File.ReadAllText(path + ".2"), Is.EqualTo("one"));
         Assert.That(File.Exists(path), Is.False);
@@ -187,10 +196,10 @@ public class RotationTests
         File.WriteAllText(path + ".2.gz", "gz-two");
         File.Delete(path + ".1");
         File.WriteAllText(path, "live2");
-        Assert.That(IndexRotation.MoveAside(path, 2, ".gz"), Is.EqualTo(path + ".1"));
+        Assert.That(MoveAside(path, 2, ".gz"), Is.EqualTo(path + ".1"));
         Assert.That(File.ReadAllText(path + ".2.gz"), Is.EqualTo("gz-one"));
         Assert.That(File.ReadAllText(path + ".1"), Is.EqualTo("live2"), "compressed afterwards by the driver");
-        Assert.That(IndexRotation.MoveAside(path, 2, ".gz"), Is.Null, "no live file");
+        Assert.That(MoveAside(path, 2, ".gz"), Is.Null, "no live file");
     }
 
     [TestCase(".age")]
@@ -202,7 +211,7 @@ public class RotationTests
         File.WriteAllText(path, "live");
         File.WriteAllText(path + ".1" + extension, "one");
         File.WriteAllText(path + ".2" + extension, "two");
-        Assert.That(IndexRotation.MoveAside(path, 2, extension), Is.EqualTo(path + ".1"));
+        Assert.That(MoveAside(path, 2, extension), Is.EqualTo(path + ".1"));
         Assert.That(Directory.EnumerateFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal),
             Is.EqualTo(new[] { "f.log.1", "f.log.2" + extension }), "the oldest went, .1 moved up, the live file waits to be encrypted");
         Assert.That(File.ReadAllText(path + ".2" + extension), Is.EqualTo("one"));

@@ -28,20 +28,23 @@ public class SenderTests
             return true;
         }
 
-        public override void Flush()
+        public override bool TryFlush(out DeliveryFailure failure)
         {
             Flushes++;
             if (FailuresLeft > 0)
             {
                 FailuresLeft--;
-                throw new IOException("destination down");
+                failure = new DeliveryFailure("fake://destination", "down");
+                return false;
             }
+            failure = default;
             foreach (var record in _batch)
             {
                 if (LoseStderr is not null && record.Stream == LogStream.Stderr) LoseStderr.Lost(record.Stream, record.Text.Length);
                 else Delivered.Add(record);
             }
             _batch.Clear();
+            return true;
         }
     }
 
@@ -81,7 +84,7 @@ public class SenderTests
         Assert.That(driver.Flushes, Is.EqualTo(4));
         Assert.That(counters.Delivered, Is.EqualTo(5));
         Assert.That(counters.Format("s"), Does.Contain(" retried=3 "));
-        Assert.That(diagnostics.ToString(), Does.StartWith("containerlogger: fake: delivery failed (destination down); 5 lines kept, retry 1 in "));
+        Assert.That(diagnostics.ToString(), Does.StartWith("containerlogger: fake: delivery failed (fake://destination: down); 5 lines kept, retry 1 in "));
     }
 
     [Test]

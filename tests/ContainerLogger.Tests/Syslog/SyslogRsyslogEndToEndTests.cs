@@ -6,6 +6,8 @@ using ContainerLogger.Drivers;
 using ContainerLogger.Drivers.Syslog;
 using ContainerLogger.Pipeline;
 
+using ContainerLogger.Tests.Support;
+
 namespace ContainerLogger.Tests.Syslog;
 
 /// <summary>
