@@ -27,10 +27,11 @@ public sealed class GelfDriver : LogDriver
     private readonly GelfAddress _address;
     private readonly SocketTarget _target;
     private readonly GelfEncoder _encoder;
-    private readonly GelfCompressor _compressor;
+    /// <summary>UDP only (GELF over TCP is not compressed): zlib's state takes about 200 KiB of private memory.</summary>
+    private readonly GelfCompressor? _compressor;
     private readonly TlsClient? _tls;
     private readonly MessageBatch _batch = new();
-    private readonly DatagramQueue _datagrams;
+    private readonly DatagramQueue? _datagrams;
     private readonly Diagnostics _diagnostics;
     private readonly TimeSpan _reconnectDelay;
     private readonly RawSocket _socket = new();
@@ -45,12 +46,12 @@ public sealed class GelfDriver : LogDriver
         _target = SocketTarget.ForHost(_address.Host, _address.Port, _address.ToString());
         bool udp = _address.Transport == GelfTransport.Udp;
         _encoder = new GelfEncoder(context.Info, context.Tag, context.Attributes, nulTerminated: !udp);
-        _compressor = new GelfCompressor(options.Get(GelfOptions.CompressionType), options.Get(GelfOptions.CompressionLevel));
+        if (udp) _compressor = new GelfCompressor(options.Get(GelfOptions.CompressionType), options.Get(GelfOptions.CompressionLevel));
         _diagnostics = context.Diagnostics;
         if (_address.Transport == GelfTransport.Tls) _tls = GelfOptions.LoadTls(options);
         else if (GelfOptions.TlsOptions.Where(options.IsSet).Select(o => o.Name).ToList() is [_, ..] ignored)
             _diagnostics.Always($"gelf: {string.Join(", ", ignored)} ignored: gelf-address is not tls://");
-        _datagrams = new DatagramQueue(context.Losses, context.Diagnostics);
+        if (udp) _datagrams = new DatagramQueue(context.Losses, context.Diagnostics);
         _reconnectDelay = udp ? TimeSpan.Zero : TimeSpan.FromSeconds(options.Get(GelfOptions.TcpReconnectDelay));
     }
 
@@ -103,10 +104,10 @@ public sealed class GelfDriver : LogDriver
             if (!_socket.IsOpen && !TryConnect(SocketType.Dgram, out failure)) return false;
             for (int i = 0; i < count; i++)
             {
-                var payload = _compressor.Compress(_batch.Bytes.Slice(starts[i], lengths[i]));
-                _datagrams.Add(_socket, payload, records[i], _batch);
+                var payload = _compressor!.Compress(_batch.Bytes.Slice(starts[i], lengths[i]));
+                _datagrams!.Add(_socket, payload, records[i], _batch);
             }
-            _datagrams.Send(_socket, _batch);
+            _datagrams!.Send(_socket, _batch);
             _datagrams.ForgetLosses();
             _batch.DoneThrough(records[count - 1]);
         }
@@ -161,6 +162,6 @@ public sealed class GelfDriver : LogDriver
     public override void Dispose()
     {
         Disconnect();
-        _compressor.Dispose();
+        _compressor?.Dispose();
     }
 }
