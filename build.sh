@@ -3,7 +3,7 @@
 #   ./build.sh [build]        publish the Native AOT executable to artifacts/containerlogger
 #   ./build.sh demo           build, then log a small shell program through the json-file driver
 #   ./build.sh test           build, then run every test project (end-to-end tests use the executable)
-#   ./build.sh bench [ARGS]   build, then run tests/ContainerLogger.Benchmarks with ARGS (--help lists them)
+#   ./build.sh bench [ARGS]   build, then run tests/ContainerLogger.Benchmarks with ARGS (--help lists them; --soak 10m: the soak)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

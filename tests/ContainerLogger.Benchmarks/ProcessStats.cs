@@ -20,6 +20,9 @@ internal readonly record struct ProcessStats(long CpuTicks, long RssKiB, long Pe
             int.Parse(status["Threads"], CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Open file descriptors of the process (/proc/PID/fd).</summary>
+    public static int OpenFds(int pid) => Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length;
+
     internal static Dictionary<string, string> Fields(string path)
     {
         var fields = new Dictionary<string, string>();

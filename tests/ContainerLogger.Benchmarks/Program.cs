@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ContainerLogger.Benchmarks;
 using ContainerLogger.Benchmarks.Receivers;
+using ContainerLogger.Benchmarks.Soak;
 
 var logger = new Option<string>("--logger") { Description = "the executable under test (any dockerlogger-compatible logger: env + fds 3 and 4)", Required = true };
 var drivers = new Option<string>("--drivers") { Description = "receivers to run, comma separated: " + string.Join(", ", ReceiverCatalog.All.Keys), DefaultValueFactory = _ => string.Join(",", ReceiverCatalog.All.Keys) };
@@ -13,14 +14,45 @@ var idleSeconds = new Option<int>("--idle-seconds") { Description = "length of t
 var logOpts = new Option<string[]>("--log-opt") { Description = "KEY=VALUE added to every receiver's log options, repeatable (e.g. --log-opt multiline=python,java,go)", Arity = ArgumentArity.ZeroOrMore };
 var linesPerRecord = new Option<int>("--lines-per-record") { Description = "1, or a power of 10: a multiline-start-regex joins that many lines into each record (every line part of a multi-line record)", DefaultValueFactory = _ => 1 };
 var output = new Option<string>("--output") { Description = "where the JSON results go", DefaultValueFactory = _ => "artifacts/bench/results.json" };
+var soak = new Option<TimeSpan?>("--soak")
+{
+    Description = "instead of bursts, a soak of this long (10m, 90s): every --soak-cases logger at once at a steady --soak-rate, sampled every --soak-sample",
+    CustomParser = result => Durations.TryParse(result.Tokens.Single().Value, out var d) ? d : Invalid(result, "a duration such as 10m, 90s or 500ms"),
+};
+var soakRate = new Option<double>("--soak-rate") { Description = "lines per second into each soak logger", DefaultValueFactory = _ => 20_000 };
+var soakSample = new Option<TimeSpan>("--soak-sample")
+{
+    Description = "how often the soak samples memory, threads and descriptors",
+    DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+    CustomParser = result => Durations.TryParse(result.Tokens.Single().Value, out var d) ? d : Invalid(result, "a duration such as 10s"),
+};
+var soakCases = new Option<string>("--soak-cases") { Description = "soak cases, comma separated: " + string.Join(", ", SoakCase.Names), DefaultValueFactory = _ => string.Join(",", SoakCase.Names) };
 mode.AcceptOnlyFromAmong("blocking", "non-blocking");
 
 var root = new RootCommand("Benchmarks a ContainerLogger-compatible executable against local receivers.")
 {
-    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, logOpts, linesPerRecord, output,
+    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, logOpts, linesPerRecord, output, soak, soakRate, soakSample, soakCases,
 };
 root.SetAction(parsed =>
 {
+    // build.sh says how it was invoked; run directly, the arguments are the command.
+    string command = Environment.GetEnvironmentVariable("CONTAINERLOGGER_BENCH_COMMAND") ?? "ContainerLogger.Benchmarks " + string.Join(' ', args);
+    if (parsed.GetValue(soak) is { } soakDuration)
+    {
+        var names = parsed.GetValue(soakCases)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknownCases = names.Where(n => SoakCase.All.All(c => c.Name != n)).ToList();
+        if (unknownCases.Count > 0)
+        {
+            Console.Error.WriteLine($"unknown soak case(s): {string.Join(", ", unknownCases)}; known: {string.Join(", ", SoakCase.Names)}");
+            return 2;
+        }
+        var interval = parsed.GetValue(soakSample);
+        var results = SoakRun.Measure(Path.GetFullPath(parsed.GetValue(logger)!), SoakCase.All.Where(c => names.Contains(c.Name)).ToList(),
+            soakDuration, parsed.GetValue(soakRate), interval);
+        Console.Write(SoakReport.Markdown(command, soakDuration, interval, results));
+        SoakReport.WriteJson(parsed.GetValue(output)!, command, soakDuration, interval, results);
+        return results.Any(r => r.ExitCode != 0) ? 1 : 0;
+    }
     var selected = parsed.GetValue(drivers)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     var unknown = selected.Where(d => !ReceiverCatalog.All.ContainsKey(d)).ToList();
     if (unknown.Count > 0)
@@ -52,8 +84,6 @@ root.SetAction(parsed =>
     }
     var workload = new Workload(parsed.GetValue(lines), size, parsed.GetValue(stderrShare), parsed.GetValue(linesPerRecord));
     string executable = Path.GetFullPath(parsed.GetValue(logger)!);
-    // build.sh says how it was invoked; run directly, the arguments are the command.
-    string command = Environment.GetEnvironmentVariable("CONTAINERLOGGER_BENCH_COMMAND") ?? "ContainerLogger.Benchmarks " + string.Join(' ', args);
     var bursts = new List<BurstResult>();
     var idles = new List<IdleResult>();
     foreach (var name in selected)
@@ -73,3 +103,9 @@ root.SetAction(parsed =>
     return failed ? 1 : 0;
 });
 return root.Parse(args).Invoke();
+
+static TimeSpan Invalid(System.CommandLine.Parsing.ArgumentResult result, string expected)
+{
+    result.AddError($"{result.Tokens.Single().Value} is not {expected}");
+    return default;
+}

@@ -75,7 +75,7 @@ internal static class Report
         json.WriteEndObject();
     }
 
-    private static double MemoryGiB()
+    internal static double MemoryGiB()
     {
         var total = ProcessStats.Fields("/proc/meminfo")["MemTotal"].Split(' ')[0];
         return long.Parse(total, CultureInfo.InvariantCulture) / 1024.0 / 1024.0;

@@ -5,9 +5,10 @@ namespace ContainerLogger.Benchmarks.Receivers;
 /// "log" value of each record. With <c>maxSize</c>, the file rotates (timestamp names, every rotated file kept) and
 /// the thread follows it across rotations; a rotated file it never saw as the live one (two rotations between two
 /// looks) is read by name, or decrypted with `age` once encrypted. With <c>encrypt</c>, rotated files are encrypted
-/// to an identity made with age-keygen (CONTRACT.md section 13).
+/// to an identity made with age-keygen (CONTRACT.md section 13). <c>maxFile</c> prunes old files for long runs (a
+/// soak); a rotated file pruned before the thread read it would show as missing lines.
 /// </summary>
-internal sealed class JsonFileReceiver(string? maxSize = null, bool encrypt = false) : Receiver
+internal sealed class JsonFileReceiver(string? maxSize = null, bool encrypt = false, int maxFile = 1000) : Receiver
 {
     private const string FileName = "container-json.log";
     private readonly string _directory = Directory.CreateTempSubdirectory("clbench-json-").FullName;
@@ -30,7 +31,7 @@ internal sealed class JsonFileReceiver(string? maxSize = null, bool encrypt = fa
             var options = new Dictionary<string, string> { ["path"] = FilePath };
             if (maxSize is null) return options;
             options["max-size"] = maxSize;
-            options["max-file"] = "1000";
+            options["max-file"] = maxFile.ToString(System.Globalization.CultureInfo.InvariantCulture);
             options["rotate-naming"] = "timestamp";
             if (encrypt) options["encryption-recipients"] = _recipient ??= MakeIdentity();
             return options;
