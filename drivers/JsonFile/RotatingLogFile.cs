@@ -153,18 +153,28 @@ internal sealed class RotatingLogFile : IDisposable
         _finishing = null;
     }
 
-    /// <summary>rotated → rotated.gz → rotated.gz.age (each step as configured), each step deleting its input.</summary>
+    /// <summary>
+    /// rotated → rotated.gz → rotated.gz.age (each step as configured), each step deleting its input; then what the
+    /// streams left (zlib's and OpenSSL's state, the managed buffers) is given back.
+    /// </summary>
     private void Finish(string rotated, long lastRecordTicks)
     {
-        string plain = rotated;
-        if (_compress)
+        try
         {
-            var extra = LastTimeExtra(lastRecordTicks);
-            if (!Transform(rotated, rotated + ".gz", "compressing", target => GzipWithExtra.Compress(rotated, target, extra))) return;
-            plain = rotated + ".gz";
+            string plain = rotated;
+            if (_compress)
+            {
+                var extra = LastTimeExtra(lastRecordTicks);
+                if (!Transform(rotated, rotated + ".gz", "compressing", target => GzipWithExtra.Compress(rotated, target, extra))) return;
+                plain = rotated + ".gz";
+            }
+            if (_encryptTo is { } recipients)
+                Transform(plain, plain + ".age", "encrypting", target => AgeFile.Encrypt(plain, target, recipients));
         }
-        if (_encryptTo is { } recipients)
-            Transform(plain, plain + ".age", "encrypting", target => AgeFile.Encrypt(plain, target, recipients));
+        finally
+        {
+            ProcessMemory.ReleaseAfterBulkWork();
+        }
     }
 
     /// <summary>

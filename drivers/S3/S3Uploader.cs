@@ -1,3 +1,5 @@
+using ContainerLogger.Native;
+
 namespace ContainerLogger.Drivers.S3;
 
 /// <summary>
@@ -163,6 +165,13 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
                 return;
             }
             Failed(file, e);
+        }
+        finally
+        {
+            // The soak, a sidecar uploading every second: without this it grew by about 200 KiB of private memory every
+            // 30 s (8.6 MiB after 3 minutes, still growing); with the collection alone it stayed at 7.2 MiB (the upload
+            // thread's malloc arena held 3.6 MiB of it); with the trim as well at 4.0 MiB.
+            ProcessMemory.ReleaseAfterBulkWork();
         }
     }
 

@@ -122,6 +122,10 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    /// <summary>glibc: gives the free memory at the top of each malloc arena (and free pages within them) back to the system.</summary>
+    [LibraryImport("libc")]
+    public static partial int malloc_trim(nuint pad);
+
     public const int AF_UNIX = 1, AF_INET6 = 10;
     public const int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1, SO_ERROR = 4, SO_SNDTIMEO = 21, IPPROTO_TCP = 6, TCP_NODELAY = 1;
