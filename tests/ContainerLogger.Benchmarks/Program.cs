@@ -37,6 +37,17 @@ root.SetAction(parsed =>
 {
     // build.sh says how it was invoked; run directly, the arguments are the command.
     string command = Environment.GetEnvironmentVariable("CONTAINERLOGGER_BENCH_COMMAND") ?? "ContainerLogger.Benchmarks " + string.Join(' ', args);
+    var extraOptions = new Dictionary<string, string>();
+    foreach (var pair in parsed.GetValue(logOpts) ?? [])
+    {
+        int equals = pair.IndexOf('=');
+        if (equals <= 0)
+        {
+            Console.Error.WriteLine($"--log-opt takes KEY=VALUE, not \"{pair}\"");
+            return 2;
+        }
+        extraOptions[pair[..equals]] = pair[(equals + 1)..];
+    }
     if (parsed.GetValue(soak) is { } soakDuration)
     {
         var names = parsed.GetValue(soakCases)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -48,7 +59,7 @@ root.SetAction(parsed =>
         }
         var interval = parsed.GetValue(soakSample);
         var results = SoakRun.Measure(Path.GetFullPath(parsed.GetValue(logger)!), SoakCase.All.Where(c => names.Contains(c.Name)).ToList(),
-            soakDuration, parsed.GetValue(soakRate), interval);
+            soakDuration, parsed.GetValue(soakRate), interval, extraOptions);
         Console.Write(SoakReport.Markdown(command, soakDuration, interval, results));
         SoakReport.WriteJson(parsed.GetValue(output)!, command, soakDuration, interval, results);
         return results.Any(r => r.ExitCode != 0) ? 1 : 0;
@@ -65,17 +76,6 @@ root.SetAction(parsed =>
     {
         Console.Error.WriteLine($"--line-size must be at least {LineSequence.MinLineSize}");
         return 2;
-    }
-    var extraOptions = new Dictionary<string, string>();
-    foreach (var pair in parsed.GetValue(logOpts) ?? [])
-    {
-        int equals = pair.IndexOf('=');
-        if (equals <= 0)
-        {
-            Console.Error.WriteLine($"--log-opt takes KEY=VALUE, not \"{pair}\"");
-            return 2;
-        }
-        extraOptions[pair[..equals]] = pair[(equals + 1)..];
     }
     if (!Workload.ValidLinesPerRecord(parsed.GetValue(linesPerRecord)))
     {

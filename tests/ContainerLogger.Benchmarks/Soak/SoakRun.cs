@@ -57,14 +57,16 @@ internal static class SoakRun
     private const string Mode = "non-blocking";
     private const long MaxBufferKiB = 1024;
 
-    public static IReadOnlyList<SoakResult> Measure(string logger, IReadOnlyList<SoakCase> cases, TimeSpan duration, double rate, TimeSpan interval)
+    /// <param name="logOptions">Options added to every case's (--log-opt).</param>
+    public static IReadOnlyList<SoakResult> Measure(string logger, IReadOnlyList<SoakCase> cases, TimeSpan duration, double rate, TimeSpan interval,
+        IReadOnlyDictionary<string, string>? logOptions = null)
     {
         // A binary just written has dirty page-cache pages, which smaps counts as the process's private dirty memory.
         using (var sync = Process.Start("sync", [logger])) sync.WaitForExit();
         var subjects = new List<Subject>();
         try
         {
-            foreach (var soakCase in cases) subjects.Add(new Subject(soakCase, logger, rate, duration));
+            foreach (var soakCase in cases) subjects.Add(new Subject(soakCase, logger, rate, duration, logOptions ?? new Dictionary<string, string>()));
             Parallel.ForEach(subjects, s => s.StartIdle());
             var clock = Stopwatch.StartNew();
             foreach (var subject in subjects) subject.StartLoad();
@@ -101,7 +103,7 @@ internal static class SoakRun
         private SoakSample _idle;
         private int _exitCode;
 
-        public Subject(SoakCase soakCase, string logger, double rate, TimeSpan duration)
+        public Subject(SoakCase soakCase, string logger, double rate, TimeSpan duration, IReadOnlyDictionary<string, string> logOptions)
         {
             _case = soakCase;
             _rate = rate;
@@ -111,6 +113,7 @@ internal static class SoakRun
             _ledger = new ArrivalLedger(lines, lines);
             _receiver.Start(_ledger);
             var options = new Dictionary<string, string>(soakCase.Options);
+            foreach (var (key, value) in logOptions) options[key] = value;
             if (options.ContainsKey("buffer"))
             {
                 _bufferPath = Directory.CreateTempSubdirectory("clbench-soak-buffer-").FullName;
