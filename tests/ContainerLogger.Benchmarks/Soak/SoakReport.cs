@@ -14,16 +14,21 @@ internal static class SoakReport
             $"Command: `{command}`  \nMachine: {Environment.ProcessorCount} cores, {Report.MemoryGiB():0.0} GiB, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}  \n");
         text.Append(CultureInfo.InvariantCulture,
             $"Soak: {duration.TotalSeconds:0} s, every case at once, samples every {interval.TotalSeconds:0.#} s; private dirty memory in KiB (idle: one line delivered, then 0.5 s of silence)\n\n");
-        text.Append("| case | idle | first | last | growth, 2nd half | last − idle | RSS first → last | threads | open fds | lines/s sent (target) | received / sent | CPU | targets |\n");
-        text.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        text.Append("| case | idle | first | last | growth, 2nd half | last − idle | RSS first → last | threads | open fds | lines/s sent (target) | received / sent | CPU | managed allocation (start to exit), collections | targets |\n");
+        text.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         foreach (var r in results)
             text.Append(CultureInfo.InvariantCulture,
                 $"| {r.Case} | {r.Idle.PrivateDirtyKiB:N0} | {r.First.PrivateDirtyKiB:N0} | {r.Last.PrivateDirtyKiB:N0} | {r.SecondHalfGrowthKiB:+#,0;-#,0;0} | {r.OverIdleKiB:+#,0;-#,0;0} | " +
                 $"{r.First.RssKiB / 1024.0:0.0} → {r.Last.RssKiB / 1024.0:0.0} MiB | {Range(r.Samples.Select(s => s.Threads))} | {Range(r.Samples.Select(s => s.OpenFds))} | " +
-                $"{r.SentPerSecond:N0} ({r.TargetRate:N0}) | {r.Received:N0} / {r.Sent:N0} | {r.CpuPercent:0.0}% | {(r.MeetsTargets ? "met" : "**missed**")}{(r.ExitCode == 0 ? "" : $" (exit {r.ExitCode})")} |\n");
-        text.Append("\nTargets (issue 15): growth over the second half under 256 KiB, last within max-buffer-size (1 MiB) + 1 MiB of idle, threads and open fds not growing (the second half never above the first half's most).\n");
+                $"{r.SentPerSecond:N0} ({r.TargetRate:N0}) | {r.Received:N0} / {r.Sent:N0} | {r.CpuPercent:0.0}% | {Heap(r)} | " +
+                $"{(r.MeetsTargets ? "met" : "**missed**")}{(r.ExitCode == 0 ? "" : $" (exit {r.ExitCode})")} |\n");
+        text.Append("\nManaged allocation: what the logger's summary line (gc.allocated.bytes, gc.collections) says it allocated from its start to its exit, start-up (about 450 KiB) and shutdown included; n/a for a logger that does not report it.  \n");
+        text.Append("Targets (issue 15): growth over the second half under 256 KiB, last within max-buffer-size (1 MiB) + 1 MiB of idle, threads and open fds not growing (the second half never above the first half's most).\n");
         return text.ToString();
     }
+
+    private static string Heap(SoakResult r) =>
+        r.HeapAllocatedBytes is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:N0} KiB, {r.Collections}") : "n/a";
 
     /// <summary>"4", or "4–5" when the samples varied.</summary>
     private static string Range(IEnumerable<int> values)
@@ -61,6 +66,8 @@ internal static class SoakReport
             json.WriteBoolean("threadsConstant", r.ThreadsConstant);
             json.WriteBoolean("fdsConstant", r.FdsConstant);
             json.WriteBoolean("meetsTargets", r.MeetsTargets);
+            if (r.HeapAllocatedBytes is { } heapBytes) json.WriteNumber("managedAllocatedBytes", heapBytes);
+            if (r.Collections is { } collections) json.WriteNumber("collections", collections);
             json.WritePropertyName("idle");
             Write(json, r.Idle);
             json.WriteStartArray("samples");

@@ -20,8 +20,11 @@ internal readonly record struct SoakSample(double Seconds, long PrivateDirtyKiB,
 /// One case's soak: the idle figure (one line delivered, then silence), the samples taken while lines flowed at the
 /// steady rate, and what arrived.
 /// </summary>
+/// <param name="HeapAllocatedBytes">What the logger allocated on its managed heap from its start to its exit (its summary
+/// line: start-up and shutdown included), and <paramref name="Collections"/> the collections that took; null for a
+/// logger that does not say.</param>
 internal sealed record SoakResult(string Case, SoakSample Idle, IReadOnlyList<SoakSample> Samples, double TargetRate, long Sent, long Received,
-    int ExitCode, long MaxBufferKiB)
+    int ExitCode, long MaxBufferKiB, long? HeapAllocatedBytes, long? Collections)
 {
     public SoakSample First => Samples[0];
     public SoakSample Last => Samples[^1];
@@ -102,6 +105,7 @@ internal static class SoakRun
         private volatile bool _stopping;
         private SoakSample _idle;
         private int _exitCode;
+        private (long AllocatedBytes, long Collections)? _heap;
 
         public Subject(SoakCase soakCase, string logger, double rate, TimeSpan duration, IReadOnlyDictionary<string, string> logOptions)
         {
@@ -179,9 +183,11 @@ internal static class SoakRun
                 Thread.Sleep(50);
             }
             _exitCode = _process.CloseAndWait(TimeSpan.FromSeconds(60));
+            _heap = _process.SummaryHeap();
         }
 
-        public SoakResult Result() => new(_case.Name, _idle, _samples, _rate, _writer.Sent + 1, _ledger.Unique, _exitCode, MaxBufferKiB);
+        public SoakResult Result() => new(_case.Name, _idle, _samples, _rate, _writer.Sent + 1, _ledger.Unique, _exitCode, MaxBufferKiB,
+            _heap?.AllocatedBytes, _heap?.Collections);
 
         public void Dispose()
         {

@@ -79,6 +79,7 @@ public class BenchmarkSmokeTests
                 Assert.That(r.Last.Sent, Is.GreaterThan(r.First.Sent), $"{r.Case}: lines flowed");
                 Assert.That(r.Received, Is.GreaterThan(0).And.LessThanOrEqualTo(r.Sent), r.Case);
                 Assert.That(r.ExitCode, Is.Zero, r.Case);
+                Assert.That(r.HeapAllocatedBytes, Is.GreaterThan(0), $"{r.Case}: the summary's gc.allocated.bytes");
             }
         });
         // Without the flapping receiver nothing is lost at this rate (UDP aside).

@@ -461,7 +461,7 @@ public sealed class LoggerCounters
     [
         "read.stdout.lines", "read.stdout.bytes", "read.stderr.lines", "read.stderr.bytes", "delivered",
         "dropped.stdout.lines", "dropped.stdout.bytes", "dropped.stderr.lines", "dropped.stderr.bytes", "retried", "undelivered",
-        "multiline.joined",
+        "multiline.joined", "gc.allocated.bytes", "gc.collections",
     ];
 
     public static LoggerCounters Parse(string line)
