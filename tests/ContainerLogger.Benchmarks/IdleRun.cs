@@ -18,21 +18,30 @@ internal sealed record IdleResult(string Receiver, double FirstRecordMs, long Rs
         var ledger = new ArrivalLedger(1, 0);
         receiver.Start(ledger);
         using var process = LoggerUnderTest.Start(logger, receiver.Driver, Config.Json(receiver.LogOptions, "non-blocking", logOptions ?? new Dictionary<string, string>()));
-        Span<byte> line = stackalloc byte[64];
-        LineSequence.Write(line, stderr: false, 0, line.Length);
-        process.Stdout.Write(line);
-        var wait = Stopwatch.StartNew();
-        while (ledger.Unique == 0)
-        {
-            if (wait.Elapsed > TimeSpan.FromSeconds(10)) throw new TimeoutException($"{receiver.Name}: the first record never arrived");
-            Thread.SpinWait(100);
-        }
+        DeliverFirstLine(process, ledger, receiver.Name, TimeSpan.FromSeconds(10), () => Thread.SpinWait(100));
         double firstMs = Stopwatch.GetElapsedTime(process.StartedAt, ledger.FirstArrival).TotalMilliseconds;
-        Thread.Sleep(500); // let start-up work (the first flush, the first connection) settle
         var before = process.Stats();
         Thread.Sleep(idle);
         var after = process.Stats();
         process.CloseAndWait(TimeSpan.FromSeconds(30));
         return new IdleResult(receiver.Name, firstMs, after.RssKiB, after.PssKiB, after.PrivateDirtyKiB, after.Threads, after.CpuTicks - before.CpuTicks, idle.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Writes line 0 on stdout, waits (<paramref name="wait"/> between looks) until it arrived, then half a second more
+    /// for start-up work (the first flush, the first connection) to settle.
+    /// </summary>
+    internal static void DeliverFirstLine(LoggerUnderTest process, ArrivalLedger ledger, string receiver, TimeSpan limit, Action wait)
+    {
+        Span<byte> line = stackalloc byte[64];
+        LineSequence.Write(line, stderr: false, 0, line.Length);
+        process.Stdout.Write(line);
+        var clock = Stopwatch.StartNew();
+        while (ledger.Unique == 0)
+        {
+            if (clock.Elapsed > limit) throw new TimeoutException($"{receiver}: the first record never arrived\n{process.StandardError}");
+            wait();
+        }
+        Thread.Sleep(500);
     }
 }

@@ -29,14 +29,9 @@ internal static class Report
 
     public static void WriteJson(string path, string command, IReadOnlyList<BurstResult> bursts, IReadOnlyList<IdleResult> idles)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = File.Create(path);
+        using var file = CreateJson(path);
         using var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteString("command", command);
-        json.WriteString("date", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        json.WriteNumber("cores", Environment.ProcessorCount);
-        json.WriteNumber("memoryGiB", Math.Round(MemoryGiB(), 2));
+        WriteRun(json, command);
         json.WriteStartArray("bursts");
         foreach (var b in bursts)
         {
@@ -73,6 +68,23 @@ internal static class Report
         }
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>The results file, its directory created.</summary>
+    internal static FileStream CreateJson(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return File.Create(path);
+    }
+
+    /// <summary>Opens the results object with what every run records: the command, the date and the machine.</summary>
+    internal static void WriteRun(Utf8JsonWriter json, string command)
+    {
+        json.WriteStartObject();
+        json.WriteString("command", command);
+        json.WriteString("date", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        json.WriteNumber("cores", Environment.ProcessorCount);
+        json.WriteNumber("memoryGiB", Math.Round(MemoryGiB(), 2));
     }
 
     internal static double MemoryGiB()

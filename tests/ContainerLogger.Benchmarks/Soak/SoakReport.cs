@@ -41,13 +41,9 @@ internal static class SoakReport
 
     public static void WriteJson(string path, string command, TimeSpan duration, TimeSpan interval, IReadOnlyList<SoakResult> results)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = File.Create(path);
+        using var file = Report.CreateJson(path);
         using var json = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteString("command", command);
-        json.WriteString("date", DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-        json.WriteNumber("cores", Environment.ProcessorCount);
+        Report.WriteRun(json, command);
         json.WriteNumber("seconds", duration.TotalSeconds);
         json.WriteNumber("sampleSeconds", interval.TotalSeconds);
         json.WriteStartArray("soak");

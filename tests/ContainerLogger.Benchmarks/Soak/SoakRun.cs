@@ -130,16 +130,7 @@ internal static class SoakRun
         /// <summary>One line, delivered; then the idle figure, as the idle benchmark takes it.</summary>
         public void StartIdle()
         {
-            Span<byte> line = stackalloc byte[100];
-            LineSequence.Write(line, stderr: false, 0, line.Length);
-            _process.Stdout.Write(line);
-            var wait = Stopwatch.StartNew();
-            while (_ledger.Unique == 0)
-            {
-                if (wait.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"{_case.Name}: the first record never arrived\n{_process.StandardError}");
-                Thread.Sleep(10);
-            }
-            Thread.Sleep(500); // let start-up work (the first flush, the first connection) settle
+            IdleResult.DeliverFirstLine(_process, _ledger, _case.Name, TimeSpan.FromSeconds(30), () => Thread.Sleep(10));
             _idle = SoakSample.Read(_process.Pid, 0, 0);
         }
 

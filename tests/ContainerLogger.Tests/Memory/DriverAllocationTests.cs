@@ -37,6 +37,18 @@ public class DriverAllocationTests
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
+    /// <summary>Bytes allocated by <see cref="Runs"/> batches of <see cref="LinesPerBatch"/> lines after a warm-up, and the flushes that failed.</summary>
+    private static (long Bytes, int Failures) Batches(LogDriver driver, NumberedLines lines)
+    {
+        int failures = 0;
+        long bytes = Allocations.Of(WarmUp, Runs, () =>
+        {
+            lines.AddTo(driver, LinesPerBatch);
+            if (!driver.TryFlush(out _)) failures++;
+        });
+        return (bytes, failures);
+    }
+
     private static void Finish(LogDriver driver)
     {
         driver.Complete(Environment.TickCount64);
@@ -54,12 +66,7 @@ public class DriverAllocationTests
         if (name == "s3") overrides["s3-upload-interval"] = "5m";
         var driver = Create(receiver.Driver, ContainerLogger.Benchmarks.Config.Json(receiver.LogOptions, "blocking", overrides));
         var lines = new NumberedLines();
-        int failures = 0;
-        long bytes = Allocations.Of(WarmUp, Runs, () =>
-        {
-            lines.AddTo(driver, LinesPerBatch);
-            if (!driver.TryFlush(out _)) failures++;
-        });
+        var (bytes, failures) = Batches(driver, lines);
         Finish(driver);
         Assert.That(failures, Is.Zero);
         Assert.That(bytes, Is.Zero, $"{name}: bytes allocated by {Runs} batches of {LinesPerBatch} lines");
@@ -73,13 +80,7 @@ public class DriverAllocationTests
     {
         using var dir = new TempDirectory();
         var driver = Create("json-file", $"{{\"path\":\"{dir.Combine("c-json.log")}\",\"max-size\":\"20k\",\"max-file\":\"{maxFile}\",\"rotate-naming\":\"{naming}\"}}");
-        var lines = new NumberedLines();
-        int failures = 0;
-        long bytes = Allocations.Of(WarmUp, Runs, () =>
-        {
-            lines.AddTo(driver, LinesPerBatch);
-            if (!driver.TryFlush(out _)) failures++;
-        });
+        var (bytes, failures) = Batches(driver, new NumberedLines());
         Finish(driver);
         Assert.That(failures, Is.Zero);
         Assert.That(bytes, Is.Zero, $"bytes allocated by {Runs} batches, with about {Runs * LinesPerBatch * 150 / 20_000} rotations");
@@ -93,13 +94,8 @@ public class DriverAllocationTests
         using var dir = new TempDirectory();
         var driver = Create("json-file", $"{{\"path\":\"{dir.Combine("c-json.log")}\",\"max-size\":\"20k\",\"max-file\":\"5\",\"rotate-naming\":\"timestamp\"}}");
         var lines = new NumberedLines();
-        long rotations = 0;
-        long bytes = Allocations.Of(WarmUp, Runs, () =>
-        {
-            lines.AddTo(driver, LinesPerBatch);
-            driver.TryFlush(out _);
-        });
-        rotations = lines.Count * 150 / 20_000 * Runs / (WarmUp + Runs);
+        var (bytes, _) = Batches(driver, lines);
+        long rotations = lines.Count * 150 / 20_000 * Runs / (WarmUp + Runs);
         Finish(driver);
         TestContext.Out.WriteLine($"timestamp naming: {bytes} bytes over about {rotations} rotations, {bytes / Math.Max(1, rotations)} a rotation");
         Assert.That(bytes / Math.Max(1, rotations), Is.LessThan(16 * 1024), "a small constant per rotation, for max-file 5");
@@ -204,12 +200,7 @@ public class DriverAllocationTests
         using var tls = new TlsTerminator(dir.Path, int.Parse(receiver.LogOptions["fluentd-address"].Split(':')[1]));
         var driver = Create("fluentd", $"{{\"fluentd-address\":\"tls://127.0.0.1:{tls.Port}\",\"fluentd-tls-skip-verify\":\"true\"}}");
         var lines = new NumberedLines();
-        int failures = 0;
-        long batches = Allocations.Of(WarmUp, Runs, () =>
-        {
-            lines.AddTo(driver, LinesPerBatch);
-            if (!driver.TryFlush(out _)) failures++;
-        });
+        var (batches, failures) = Batches(driver, lines);
         // socat drops what it still relays when the client hangs up: the lines arrive before the handshakes begin.
         Assert.That(() => ledger.Unique, Is.EqualTo(lines.Count).After(30_000, 20), "every line reached the receiver");
         const int Handshakes = 20;
