@@ -360,6 +360,7 @@ public class DiskBufferEndToEndTests
 
     [TestCase("json-file")]
     [TestCase("none")]
+    [TestCase("s3")]
     public async Task Drivers_without_a_disk_buffer_refuse_buffer_disk(string driver)
     {
         var start = new LoggerStart();
