@@ -24,7 +24,6 @@ internal sealed class Sender
     private long _batchLines;
     private volatile bool _reopenRequested;
     private readonly Func<bool> _isReopenRequested;
-    private static readonly Func<bool> NoWait = () => true;
 
     public Sender(IRecordQueue queue, LogDriver driver, string driverName, Counters counters, DriverLosses losses, Diagnostics diagnostics)
     {
@@ -96,38 +95,25 @@ internal sealed class Sender
     private static bool IsDeliveryFailure(Exception e) =>
         e is IOException or SocketException or UnauthorizedAccessException or AuthenticationException or TimeoutException;
 
-    /// <summary>
-    /// Fills the driver's batch: one reservation, waiting for lines, then more while they are ready at once and the
-    /// batch has room (the disk buffer hands out what one read brings in; a part-full batch would cost a whole
-    /// round trip with acks). False when there is nothing left to do.
-    /// </summary>
     private bool FillBatch()
     {
         if (!_queue.Reserve(_isReopenRequested, out long position, out long end, out var notice)) return false;
-        while (true)
+        if (notice.Any)
         {
-            if (notice.Any)
-            {
-                AddNotice(LogStream.Stdout, notice.StdoutLines, notice.StdoutBytes, notice);
-                AddNotice(LogStream.Stderr, notice.StderrLines, notice.StderrBytes, notice);
-            }
-            long taken = 0;
-            bool full = false;
-            while (position < end)
-            {
-                var record = _queue.Read(position, out long size);
-                if (!_driver.TryAdd(record))
-                {
-                    full = true;
-                    break;
-                }
-                position += size;
-                taken++;
-            }
-            _queue.Commit(position, taken);
-            _batchLines += taken;
-            if (full || taken == 0 || !_queue.Reserve(NoWait, out position, out end, out notice)) return true;
+            AddNotice(LogStream.Stdout, notice.StdoutLines, notice.StdoutBytes, notice);
+            AddNotice(LogStream.Stderr, notice.StderrLines, notice.StderrBytes, notice);
         }
+        long taken = 0;
+        while (position < end)
+        {
+            var record = _queue.Read(position, out long size);
+            if (!_driver.TryAdd(record)) break;
+            position += size;
+            taken++;
+        }
+        _queue.Commit(position, taken);
+        _batchLines += taken;
+        return true;
     }
 
     /// <summary>The drop notice: a record in the stream that lost lines, where the lost lines were.</summary>
