@@ -1,19 +1,25 @@
 using System.IO.Compression;
+using ContainerLogger.Crypto;
 using ContainerLogger.Files;
 using ContainerLogger.Native;
 
 namespace ContainerLogger.Drivers.S3;
 
 /// <summary>
-/// The one way a staged file becomes an object: staged records → gzip → object file → upload → files removed.
-/// The object is written beside the records as .gz.tmp, synced and renamed to .gz, so a .gz found after a crash
-/// is complete (it is uploaded as is) and a .gz.tmp is not (it is made again). Another transformation of the
-/// object (encryption) is one more stream around the object file's in <see cref="WriteObject"/>.
+/// The one way a staged file becomes an object: staged records → gzip → (age, with encryption recipients) → object
+/// file → upload → files removed. The object is written beside the records as .gz.tmp (.gz.age.tmp), synced and
+/// renamed into place, so an object found after a crash is complete (it is uploaded as is) and a .tmp is not (it is
+/// made again).
 /// Before the first object, &lt;prefix&gt;/container.json goes up once per container; a file in the staging
 /// directory remembers that it did.
 /// </summary>
-internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport transport, string keyPrefix, byte[] containerJson)
+/// <param name="encryptTo">The tenant's age recipients; null: objects are plain gzip.</param>
+internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport transport, string keyPrefix, byte[] containerJson,
+    IReadOnlyList<AgeRecipient>? encryptTo)
 {
+    /// <summary>The object files' and keys' suffix.</summary>
+    public static string ObjectSuffix(IReadOnlyList<AgeRecipient>? encryptTo) => encryptTo is null ? StagedFile.GzipSuffix : StagedFile.EncryptedSuffix;
+
     private const string ContainerJsonMarker = "container.json.uploaded";
 
     private bool _containerJsonUploaded;
@@ -25,7 +31,7 @@ internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport tran
     {
         EnsureContainerJson();
         if (!file.HasObject) WriteObject(file);
-        transport.PutFile(file.Stamp.ObjectKey(keyPrefix), file.ObjectPath, "application/gzip");
+        transport.PutFile(file.Stamp.ObjectKey(keyPrefix, file.ObjectSuffix), file.ObjectPath, encryptTo is null ? "application/gzip" : "application/octet-stream");
         staging.Uploaded(file);
     }
 
@@ -38,7 +44,13 @@ internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport tran
             var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 64 * 1024 };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             using var output = new FileStream(file.PartialObjectPath, options);
-            GzipWithExtra.Compress(records, output, extra: default, CompressionLevel.Fastest);
+            if (encryptTo is null) GzipWithExtra.Compress(records, output, extra: default, CompressionLevel.Fastest);
+            else
+            {
+                using var encrypted = new AgeWriter(output, encryptTo, leaveOpen: true);
+                GzipWithExtra.Compress(records, encrypted, extra: default, CompressionLevel.Fastest);
+                encrypted.Finish();
+            }
             output.Flush(flushToDisk: true);
         }
         File.Move(file.PartialObjectPath, file.ObjectPath, overwrite: true);

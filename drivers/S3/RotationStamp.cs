@@ -20,9 +20,9 @@ internal readonly record struct RotationStamp(long UnixSecond, int Counter) : IC
     public string FileName => Prefix + Time.ToString(SecondFormat, CultureInfo.InvariantCulture) +
                               (Counter == 0 ? "" : "_" + Counter.ToString("D3", CultureInfo.InvariantCulture));
 
-    /// <summary>RFD 10's object key: &lt;prefix&gt;/YYYY/mm/dd/HH/&lt;file name&gt;.gz.</summary>
-    public string ObjectKey(string prefix) =>
-        $"{prefix}/{Time.ToString("yyyy'/'MM'/'dd'/'HH", CultureInfo.InvariantCulture)}/{FileName}.gz";
+    /// <summary>RFD 10's object key: &lt;prefix&gt;/YYYY/mm/dd/HH/&lt;file name&gt;&lt;suffix&gt; (.gz, or .gz.age when encrypted).</summary>
+    public string ObjectKey(string prefix, string suffix = StagedFile.GzipSuffix) =>
+        $"{prefix}/{Time.ToString("yyyy'/'MM'/'dd'/'HH", CultureInfo.InvariantCulture)}/{FileName}{suffix}";
 
     /// <summary>The stamp of a rotation at <paramref name="utcNow"/>, later than <paramref name="last"/>.</summary>
     public static RotationStamp Next(RotationStamp? last, DateTime utcNow)

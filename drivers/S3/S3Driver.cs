@@ -5,8 +5,8 @@ namespace ContainerLogger.Drivers.S3;
 /// <summary>
 /// Archives the container's logs in S3-compatible object storage (CONTRACT.md section 12, RFD 10): records as
 /// json-file writes them are appended to a staging file (that is the hand-off the host counts as delivered), which
-/// is rotated at s3-upload-size or s3-upload-interval, gzipped and uploaded by <see cref="S3Uploader"/> as
-/// &lt;prefix&gt;/YYYY/mm/dd/HH/stdio.log.YYYYmmddTHHMMSSZ.gz. A staged file is deleted only once uploaded, or
+/// is rotated at s3-upload-size or s3-upload-interval, gzipped (and encrypted for the tenant's age recipients, if
+/// given) and uploaded by <see cref="S3Uploader"/> as &lt;prefix&gt;/YYYY/mm/dd/HH/stdio.log.YYYYmmddTHHMMSSZ.gz[.age]. A staged file is deleted only once uploaded, or
 /// when s3-staging-max-size forces the oldest out (counted as dropped).
 /// </summary>
 public sealed class S3Driver : LogDriver
@@ -38,8 +38,8 @@ public sealed class S3Driver : LogDriver
         _transport = new S3Transport(bucket, options.Get(S3Options.Region), options.Get(S3Options.Endpoint),
             options.Get(S3Options.ForcePathStyle), S3Options.LoadTls(options), credentials.Get);
         _staging = StagingDirectory.Open(S3Options.ResolveStagingPath(options, context.Info), options.Get(S3Options.UploadSize),
-            _stagingMaxSize, context.Diagnostics);
-        var pipeline = new ArchivePipeline(_staging, _transport, prefix, ContainerMetadata.Encode(context.Info));
+            _stagingMaxSize, ArchivePipeline.ObjectSuffix(context.EncryptTo), context.Diagnostics);
+        var pipeline = new ArchivePipeline(_staging, _transport, prefix, ContainerMetadata.Encode(context.Info), context.EncryptTo);
         _uploader = new S3Uploader(_staging, pipeline, _transport, options.Get(S3Options.UploadInterval), context.Diagnostics, credentials, bucket);
         if (_staging.TakeNewWork() || _staging.Backlog.Files > 0) _uploader.Poke();
     }

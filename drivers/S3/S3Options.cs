@@ -1,4 +1,5 @@
 using ContainerLogger.Config;
+using ContainerLogger.Crypto;
 using ContainerLogger.Net;
 using ContainerLogger.Templates;
 
@@ -48,7 +49,7 @@ public static class S3Options
     public static IReadOnlyList<OptionSpec> All { get; } =
     [
         Bucket, Region, Endpoint, ForcePathStyle, TlsCaCert, CredentialsFile, Profile, KeyPrefix, StagingPath,
-        UploadSize, UploadInterval, StagingMaxSize,
+        UploadSize, UploadInterval, StagingMaxSize, .. EncryptionOptions.All,
     ];
 
     /// <summary>Checks between options, the credentials and the CA file: every problem is a configuration error.</summary>

@@ -18,15 +18,18 @@ internal sealed class StreamTally
 
 /// <summary>
 /// A rotated file waiting for upload: the plain records (stdio.log.&lt;stamp&gt;) and, once compressed, its object
-/// (stdio.log.&lt;stamp&gt;.gz, complete: it is renamed into place only after it was synced).
+/// (stdio.log.&lt;stamp&gt;.gz, or .gz.age when encrypted; complete: it is renamed into place only after it was synced).
 /// </summary>
-internal sealed class StagedFile(string directory, RotationStamp stamp, long plainBytes, long objectBytes, StreamTally? tally)
+internal sealed class StagedFile(string directory, RotationStamp stamp, string objectSuffix, long plainBytes, long objectBytes, StreamTally? tally)
 {
+    public const string GzipSuffix = ".gz", EncryptedSuffix = ".gz.age", PartialSuffix = ".tmp";
+
     public RotationStamp Stamp { get; } = stamp;
     public string PlainPath { get; } = Path.Combine(directory, stamp.FileName);
-    public string ObjectPath => PlainPath + ".gz";
+    public string ObjectSuffix { get; } = objectSuffix;
+    public string ObjectPath => PlainPath + ObjectSuffix;
     /// <summary>Where the object is written before it is complete; removed at start, never uploaded.</summary>
-    public string PartialObjectPath => PlainPath + ".gz.tmp";
+    public string PartialObjectPath => ObjectPath + PartialSuffix;
     public long PlainBytes { get; set; } = plainBytes;
     public long ObjectBytes { get; set; } = objectBytes;
     /// <summary>Per stream lines of this run; null for a file an earlier run left.</summary>

@@ -20,6 +20,7 @@ internal sealed class StagingDirectory : IDisposable
     private readonly DirectoryLock _lock;
     private readonly long _uploadSize;
     private readonly long _maxBytes;
+    private readonly string _objectSuffix;
     private readonly SortedDictionary<RotationStamp, StagedFile> _staged = new();
     private readonly AppendOnlyFile _live;
     private long _liveSize;
@@ -30,9 +31,10 @@ internal sealed class StagingDirectory : IDisposable
     private RotationStamp? _lastStamp;
     private long _stagedBytes;
 
-    private StagingDirectory(string path, DirectoryLock directoryLock, long uploadSize, long maxBytes)
+    private StagingDirectory(string path, DirectoryLock directoryLock, long uploadSize, long maxBytes, string objectSuffix)
     {
         _maxBytes = maxBytes;
+        _objectSuffix = objectSuffix;
         DirectoryPath = path;
         _lock = directoryLock;
         _uploadSize = uploadSize;
@@ -46,8 +48,9 @@ internal sealed class StagingDirectory : IDisposable
     /// Creates (0700) and claims the directory, then stages what an earlier run left: its live file is rotated now
     /// (a record torn by a crash at its end is cut off and reported), partial objects are removed. Throws
     /// <see cref="FormatException"/>, a configuration error, when the directory cannot be used or is claimed.
+    /// Objects are named with <paramref name="objectSuffix"/> (.gz, or .gz.age when encrypted).
     /// </summary>
-    public static StagingDirectory Open(string path, long uploadSize, long maxBytes, Diagnostics diagnostics)
+    public static StagingDirectory Open(string path, long uploadSize, long maxBytes, string objectSuffix, Diagnostics diagnostics)
     {
         path = Path.GetFullPath(path);
         try
@@ -60,7 +63,7 @@ internal sealed class StagingDirectory : IDisposable
             throw new FormatException($"option \"s3-staging-path\": cannot create {path}: {Reason(e)}");
         }
         var directoryLock = DirectoryLock.TryAcquire(path, out var error, out _) ?? throw new FormatException($"option \"s3-staging-path\": {error}");
-        var staging = new StagingDirectory(path, directoryLock, uploadSize, maxBytes);
+        var staging = new StagingDirectory(path, directoryLock, uploadSize, maxBytes, objectSuffix);
         try
         {
             staging.Recover(diagnostics);
@@ -217,7 +220,7 @@ internal sealed class StagingDirectory : IDisposable
     {
         _live.Close();
         var stamp = RotationStamp.Next(_lastStamp, DateTime.UtcNow);
-        var file = new StagedFile(DirectoryPath, stamp, _liveSize, 0, thisRun ? _liveTally : null);
+        var file = new StagedFile(DirectoryPath, stamp, _objectSuffix, _liveSize, 0, thisRun ? _liveTally : null);
         File.Move(LivePath, file.PlainPath);
         _lastStamp = stamp;
         _staged.Add(stamp, file);
@@ -264,13 +267,20 @@ internal sealed class StagingDirectory : IDisposable
         foreach (var path in Directory.EnumerateFiles(DirectoryPath))
         {
             var name = Path.GetFileName(path.AsSpan());
-            if (name.EndsWith(".gz.tmp")) File.Delete(path); // a crash while it was written: made again from the plain file
-            else if (RotationStamp.TryParse(name.EndsWith(".gz") ? name[..^3] : name, out var stamp))
+            if (name.EndsWith(StagedFile.PartialSuffix)) File.Delete(path); // a crash while it was written: made again from the plain file
+            else if (RotationStamp.TryParse(StampPart(name, out var suffix), out var stamp))
             {
+                // An object made with encryption on while it is off now, or the other way round, is made again from
+                // the plain records: nothing goes up unencrypted once encryption is asked for.
+                if (suffix.Length > 0 && suffix != _objectSuffix)
+                {
+                    File.Delete(path);
+                    continue;
+                }
                 if (!_staged.TryGetValue(stamp, out var file))
-                    _staged.Add(stamp, file = new StagedFile(DirectoryPath, stamp, 0, 0, tally: null));
+                    _staged.Add(stamp, file = new StagedFile(DirectoryPath, stamp, _objectSuffix, 0, 0, tally: null));
                 long bytes = new FileInfo(path).Length;
-                if (name.EndsWith(".gz")) file.ObjectBytes = bytes;
+                if (suffix.Length > 0) file.ObjectBytes = bytes;
                 else file.PlainBytes = bytes;
                 _stagedBytes += bytes;
                 if (_lastStamp is not { } last || stamp.CompareTo(last) > 0) _lastStamp = stamp;
@@ -285,6 +295,13 @@ internal sealed class StagingDirectory : IDisposable
         }
         if (_staged.Count > 0)
             diagnostics.Report($"s3: {_staged.Count} files ({_stagedBytes} bytes) staged by an earlier run in {DirectoryPath} are uploaded first");
+    }
+
+    /// <summary>A staged file's name without its object suffix (.gz or .gz.age), which goes to <paramref name="suffix"/>.</summary>
+    private static ReadOnlySpan<char> StampPart(ReadOnlySpan<char> name, out string suffix)
+    {
+        suffix = name.EndsWith(StagedFile.EncryptedSuffix) ? StagedFile.EncryptedSuffix : name.EndsWith(StagedFile.GzipSuffix) ? StagedFile.GzipSuffix : "";
+        return name[..^suffix.Length];
     }
 
     private static string Reason(Exception e) => e switch

@@ -13,6 +13,7 @@ var runs = new Option<int>("--runs") { Description = "bursts per receiver; the m
 var idleSeconds = new Option<int>("--idle-seconds") { Description = "length of the idle measurement; 0 skips it", DefaultValueFactory = _ => 10 };
 var logOpts = new Option<string[]>("--log-opt") { Description = "KEY=VALUE added to every receiver's log options, repeatable (e.g. --log-opt multiline=python,java,go)", Arity = ArgumentArity.ZeroOrMore };
 var linesPerRecord = new Option<int>("--lines-per-record") { Description = "1, or a power of 10: a multiline-start-regex joins that many lines into each record (every line part of a multi-line record)", DefaultValueFactory = _ => 1 };
+var backlog = new Option<string?>("--backlog") { Description = "instead of bursts: a disk-buffer backlog of this many bytes (e.g. 1g) built with each receiver down, then replayed with --stdout none --stderr none" };
 var output = new Option<string>("--output") { Description = "where the JSON results go", DefaultValueFactory = _ => "artifacts/bench/results.json" };
 var soak = new Option<TimeSpan?>("--soak")
 {
@@ -31,7 +32,7 @@ mode.AcceptOnlyFromAmong("blocking", "non-blocking");
 
 var root = new RootCommand("Benchmarks a ContainerLogger-compatible executable against local receivers.")
 {
-    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, logOpts, linesPerRecord, output, soak, soakRate, soakSample, soakCases,
+    logger, drivers, lines, lineSize, stderrShare, mode, runs, idleSeconds, logOpts, linesPerRecord, backlog, output, soak, soakRate, soakSample, soakCases,
 };
 root.SetAction(parsed =>
 {
@@ -84,6 +85,17 @@ root.SetAction(parsed =>
     }
     var workload = new Workload(parsed.GetValue(lines), size, parsed.GetValue(stderrShare), parsed.GetValue(linesPerRecord));
     string executable = Path.GetFullPath(parsed.GetValue(logger)!);
+    if (parsed.GetValue(backlog) is { } backlogText)
+    {
+        if (!Sizes.TryParse(backlogText, out long bytes))
+        {
+            Console.Error.WriteLine($"--backlog takes a size such as 512m or 1g, not \"{backlogText}\"");
+            return 2;
+        }
+        var backlogs = selected.Select(name => BacklogResult.Measure(executable, ReceiverCatalog.All[name], bytes, size, parsed.GetValue(stderrShare))).ToList();
+        Console.Write(Report.BacklogMarkdown(command, backlogs));
+        return backlogs.Any(b => b.Received != b.Lines || b.ReplayExitCode != 0) ? 1 : 0;
+    }
     var bursts = new List<BurstResult>();
     var idles = new List<IdleResult>();
     foreach (var name in selected)

@@ -27,6 +27,19 @@ internal static class Report
         return text.ToString();
     }
 
+    public static string BacklogMarkdown(string command, IReadOnlyList<BacklogResult> backlogs)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Command: `{command}`  \nMachine: {Environment.ProcessorCount} cores, {MemoryGiB():0.0} GiB, {DateTime.UtcNow:yyyy-MM-dd}\n\n");
+        text.Append("| receiver | lines | on disk | fill: lines/s | fill: peak RSS | fill: CPU s per 1M | replay: MiB/s | replay: lines/s | replay: peak RSS | replay: CPU s per 1M | received | duplicates |\n");
+        text.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var b in backlogs)
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {b.Receiver} | {b.Lines:N0} | {b.DiskBytes / 1048576.0:N0} MiB | {b.Lines / b.FillSeconds:N0} | {b.FillPeakRssKiB / 1024.0:0.0} MiB | {b.FillCpuSecondsPerMillion:0.00} | " +
+                $"{b.ReplayMiBPerSecond:N0} | {b.ReplayLinesPerSecond:N0} | {b.ReplayPeakRssKiB / 1024.0:0.0} MiB | {b.ReplayCpuSecondsPerMillion:0.00} | {b.Received:N0} | {b.Duplicates} |\n");
+        return text.ToString();
+    }
+
     public static void WriteJson(string path, string command, IReadOnlyList<BurstResult> bursts, IReadOnlyList<IdleResult> idles)
     {
         using var file = CreateJson(path);

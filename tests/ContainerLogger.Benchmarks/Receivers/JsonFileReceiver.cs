@@ -69,9 +69,17 @@ internal sealed class JsonFileReceiver(string? maxSize = null, bool encrypt = fa
                     file.Dispose();
                     return;
                 }
-                // The logger closes a full file before renaming it: once renamed, it has been read to its end.
+                // The logger closes a full file before renaming it: once renamed, nothing more is written to it, but
+                // what was written since the last read (before the rename) is read out first.
                 if (maxSize is not null && RenamedTo(file) is { } movedTo)
                 {
+                    while ((read = file.Read(buffer, filled, buffer.Length - filled)) > 0)
+                    {
+                        filled += read;
+                        if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+                    RecordLines(buffer.AsSpan(0, filled), ledger);
+                    filled = 0; // the file ends with a whole record
                     file.Dispose();
                     CatchUp(ledger, before: movedTo, following: null);
                     _lastRotated = movedTo;

@@ -19,5 +19,9 @@ internal static class ReceiverCatalog
         ["gelf-udp-zlib"] = () => new GelfUdpReceiver("zlib"),
         ["gelf-tcp"] = () => new GelfTcpReceiver(),
         ["s3"] = () => new S3Receiver(),
+        ["syslog-tcp-disk"] = () => new DiskBufferedReceiver(new SyslogTcpReceiver()),
+        ["syslog-tcp-disk-always"] = () => new DiskBufferedReceiver(new SyslogTcpReceiver(), sync: "always"),
+        ["fluentd-disk"] = () => new DiskBufferedReceiver(new FluentdReceiver(requestAck: false)),
+        ["fluentd-ack-disk"] = () => new DiskBufferedReceiver(new FluentdReceiver(requestAck: true)),
     };
 }

@@ -63,6 +63,50 @@ public class S3EndToEndTests
         Directory.Exists(staging) ? Directory.GetFiles(staging, "stdio.log*").Select(f => Path.GetFileName(f)).ToArray() : [];
 
     [Test]
+    public async Task ForATenantTheObjectsAreAgeEncryptedAndOnlyItsKeysReadThem()
+    {
+        using var run = new TempDir();
+        using var server = S3Server.Start();
+        Directory.CreateDirectory(run["tenants"]);
+        var acme = AgeTool.NewX25519(run.Path, "acme");
+        var acmeOps = AgeTool.NewSshKey(run.Path, "acme-ops", "rsa", 2048);
+        var globex = AgeTool.NewX25519(run.Path, "globex");
+        File.WriteAllLines(run["tenants/acme.txt"], ["# acme", acme.Recipient, acmeOps.Recipient]);
+        File.WriteAllLines(run["tenants/globex.txt"], [globex.Recipient]);
+        var options = new Dictionary<string, string>
+        {
+            ["s3-upload-size"] = "8k",
+            ["encryption-recipients-file"] = run.Path + "/tenants/{{index .ContainerLabels \"tenant\"}}.txt",
+        };
+        var lines = Numbered("out", 400);
+        await using (var sidecar = await StartSidecar(run, run["staging"], server, options,
+                         configure: start => start.Environment["DOCKERLOG_LABELS"] = "{\"tenant\":\"acme\"}"))
+        {
+            sidecar.Input(3).Write(string.Join("\n", lines) + "\n");
+            sidecar.CloseInputs();
+            Assert.That(await sidecar.WaitForExitAsync(Timeout), Is.Zero, sidecar.Describe());
+            Assert.That(StagedFiles(run["staging"]), Is.Empty, "everything uploaded: nothing left staged, plain or encrypted");
+        }
+
+        var objects = server.ReadAll().Where(o => o.Key != LoggerStart.ContainerId + "/container.json").ToList();
+        Assert.That(objects, Has.Count.GreaterThan(2), "8k of records per object: several objects");
+        Assert.That(objects.Select(o => o.Key), Has.All.Match(@"/stdio\.log\.\d{8}T\d{6}Z(_\d{3})?\.gz\.age$"));
+        var received = new List<string>();
+        foreach (var log in objects)
+        {
+            var file = run["object.age"];
+            File.WriteAllBytes(file, log.Body);
+            var plain = AgeTool.DecryptAndGunzip(file, acme.Identity);
+            Assert.That(AgeTool.DecryptAndGunzip(file, acmeOps.Identity), Is.EqualTo(plain), "the tenant's ssh-rsa key reads it too");
+            var (exit, leaked, _) = AgeTool.Decrypt(file, globex.Identity);
+            Assert.That(exit, Is.Not.Zero, "another tenant's key cannot decrypt");
+            Assert.That(leaked, Is.Empty, "and reads nothing");
+            received.AddRange(JsonFileOutput.Parse(plain, log.Key).Select(r => r.Log!.TrimEnd('\n')));
+        }
+        Assert.That(received, Is.EqualTo(lines), "every line once, in order");
+    }
+
+    [Test]
     public async Task ObjectsFollowRfd10KeysAndGunzipToJsonFileBytes()
     {
         using var run = new TempDir();

@@ -23,6 +23,7 @@ public class S3UnitTests
         var stamp = RotationStamp.Next(null, T0.AddMilliseconds(900));
         Assert.That(stamp.FileName, Is.EqualTo("stdio.log.20240102T030405Z"));
         Assert.That(stamp.ObjectKey("c0ffee"), Is.EqualTo("c0ffee/2024/01/02/03/stdio.log.20240102T030405Z.gz"));
+        Assert.That(stamp.ObjectKey("c0ffee", ".gz.age"), Is.EqualTo("c0ffee/2024/01/02/03/stdio.log.20240102T030405Z.gz.age"));
         Assert.That((stamp with { Counter = 7 }).ObjectKey("a/b"), Is.EqualTo("a/b/2024/01/02/03/stdio.log.20240102T030405Z_007.gz"));
     }
 
@@ -153,6 +154,7 @@ public class S3UnitTests
         {
             "s3-bucket", "s3-region", "s3-endpoint", "s3-force-path-style", "s3-tls-ca-cert", "s3-credentials-file", "s3-profile",
             "s3-key-prefix", "s3-staging-path", "s3-upload-size", "s3-upload-interval", "s3-staging-max-size",
+            "encryption-recipients", "encryption-recipients-file",
         }));
     }
 
@@ -370,5 +372,20 @@ public class S3UnitTests
         var body = new byte[lengthLine is null ? 0 : int.Parse(lengthLine.Split(':')[1].Trim())];
         stream.ReadExactly(body);
         return head + Encoding.ASCII.GetString(body);
+    }
+    [Test]
+    public void A_plain_object_left_when_encryption_is_now_asked_for_is_made_again_not_uploaded()
+    {
+        using var dir = new TempDirectory();
+        var name = new RotationStamp(1704164645, 0).FileName;
+        File.WriteAllText(dir.Combine(name), "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"time\":\"2024-01-02T03:04:05Z\"}\n");
+        File.WriteAllText(dir.Combine(name + ".gz"), "a plain object from a run without encryption");
+        File.WriteAllText(dir.Combine(name + ".gz.age.tmp"), "a half-written encrypted object");
+        using (var staging = StagingDirectory.Open(dir.Path, 1 << 20, 1 << 30, StagedFile.EncryptedSuffix, new Diagnostics(TextWriter.Null)))
+        {
+            Assert.That(staging.Backlog.Files, Is.EqualTo(1), "the records are still staged");
+        }
+        Assert.That(Directory.GetFiles(dir.Path, "stdio.log*").Select(Path.GetFileName), Is.EqualTo(new[] { name }),
+            "neither the plain object nor the partial one is kept: the object is made again, encrypted");
     }
 }

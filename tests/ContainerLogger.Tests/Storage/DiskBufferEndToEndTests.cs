@@ -295,13 +295,16 @@ public class DiskBufferEndToEndTests
         Assert.That(destination.WaitFor(m => m.Count >= 10, Timeout), Is.EqualTo(Lines("out", 0, 10)));
     }
 
-    [TestCase("fluentd")]
-    [TestCase("syslog")]
-    public async Task A_leftover_queue_drains_with_no_inputs_and_the_run_exits(string kind)
+    [TestCase("fluentd", "interval")]
+    [TestCase("syslog", "interval")]
+    [TestCase("syslog", "always")]
+    [TestCase("syslog", "none")]
+    public async Task A_leftover_queue_drains_with_no_inputs_and_the_run_exits(string kind, string sync)
     {
         using var dir = new TempDir();
         using var destination = new Destination(kind, down: true);
-        await using (var first = await LoggerProcess.StartDriverAsync(destination.Driver, dir, DiskOptions(destination, dir, ("shutdown-timeout", "500ms"))))
+        await using (var first = await LoggerProcess.StartDriverAsync(destination.Driver, dir,
+                         DiskOptions(destination, dir, ("shutdown-timeout", "500ms"), ("buffer-sync", sync))))
         {
             first.Input(3).Write(Chunk("out", 0, 5000));
             first.Input(4).Write(Chunk("err", 0, 500));
@@ -358,8 +361,24 @@ public class DiskBufferEndToEndTests
         Assert.That(lines.Count, Is.EqualTo(summary.Delivered));
     }
 
+    [Test]
+    public async Task A_disk_budget_under_16m_is_a_configuration_error()
+    {
+        var start = new LoggerStart();
+        start.Arguments.Clear();
+        start.Arguments.AddRange(["syslog", "--stdout", "none", "--stderr", "none"]);
+        start.Config["buffer"] = "disk";
+        start.Config["max-disk-buffer-size"] = "8m";
+        start.Config["buffer-sync"] = "sometimes";
+        var (code, _, stderr) = await LoggerProcess.RunToExitAsync(start);
+        Assert.That(code, Is.EqualTo(2), stderr);
+        Assert.That(stderr, Does.Contain("\"max-disk-buffer-size\" has a bad value \"8m\""));
+        Assert.That(stderr, Does.Contain("\"buffer-sync\" has a bad value \"sometimes\"").And.Contain("interval, always, none"));
+    }
+
     [TestCase("json-file")]
     [TestCase("none")]
+    [TestCase("s3")]
     public async Task Drivers_without_a_disk_buffer_refuse_buffer_disk(string driver)
     {
         var start = new LoggerStart();
