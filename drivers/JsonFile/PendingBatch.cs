@@ -35,7 +35,8 @@ internal sealed class PendingBatch
         int room = encoder.MaxEncodedLength(record.Line.Length);
         if (_count > 0 && _length + room > TargetBytes) return false;
         // Growth is amortized: the buffers reach their working size once and stay there.
-        if (_length + room > _bytes.Length) Array.Resize(ref _bytes, Math.Max(2 * _bytes.Length, _length + room));
+        // Past the first size, straight to the working size (no 32 to 128 KiB buffers left behind, as MessageBatch).
+        if (_length + room > _bytes.Length) Array.Resize(ref _bytes, Math.Max(TargetBytes, _length + room));
         if (_count == _ends.Length)
         {
             Array.Resize(ref _ends, 2 * _count);

@@ -10,8 +10,8 @@ namespace ContainerLogger.Drivers.JsonFile;
 /// <see cref="IsFull"/> before each record and calls <see cref="TryRotate"/> when it is, so a file ends with the
 /// first record that takes it to or past max-size. Rotated files are gzipped and/or encrypted (age, CONTRACT.md
 /// section 13) on a thread of their own that exists only while it works: the process keeps no idle threads.
-/// The live file stays plain. Failures come back as an errno; a rotation with index naming and nothing to finish
-/// allocates nothing (timestamp naming lists the directory, and gzip and age run the runtime's streams, on each).
+/// The live file stays plain. Failures come back as an errno; a rotation with nothing to finish allocates nothing
+/// (gzip and age run the runtime's streams).
 /// </summary>
 internal sealed class RotatingLogFile : IDisposable
 {
@@ -20,11 +20,11 @@ internal sealed class RotatingLogFile : IDisposable
     private readonly long _maxSize;
     private readonly int _maxFile;
     private readonly bool _compress;
-    private readonly bool _timestampNaming;
     private readonly IReadOnlyList<AgeRecipient>? _encryptTo;
     private readonly Diagnostics _diagnostics;
     private readonly AppendOnlyFile _file;
     private readonly IndexRotation? _index;
+    private readonly TimestampRotation? _timestamp;
     /// <summary>What a rotated file's name gets once finished: .gz, .age, .gz.age or nothing.</summary>
     private readonly string _finishedExtension;
     private Thread? _finishing;
@@ -40,12 +40,12 @@ internal sealed class RotatingLogFile : IDisposable
         _maxSize = maxSize;
         _maxFile = maxFile;
         _compress = compress && maxFile >= 2;
-        _timestampNaming = timestampNaming;
         _encryptTo = maxFile >= 2 ? encryptTo : null;
         _diagnostics = diagnostics;
         _file = new AppendOnlyFile(_path);
         _finishedExtension = (_compress ? ".gz" : "") + (_encryptTo is null ? "" : ".age");
         if (maxFile >= 2 && !timestampNaming) _index = new IndexRotation(_path, maxFile - 1, _finishedExtension);
+        if (maxFile >= 2 && timestampNaming) _timestamp = new TimestampRotation(_path, maxFile - 1, () => DateTime.UtcNow);
     }
 
     /// <summary>The live file's full path.</summary>
@@ -77,29 +77,18 @@ internal sealed class RotatingLogFile : IDisposable
     {
         WaitForFinishing();
         _file.Close();
-        string? rotated = null;
+        bool moved = false;
         if (_maxFile < 2)
         {
             // Unlinked, so a reader of the old file is not cut short.
             if (!_file.TryDelete(out errno) && errno != Libc.ENOENT) ReportRotationFailure(Libc.ErrorText(errno));
         }
-        else if (_index is not null)
-        {
-            if (_index.MoveAside(out errno)) rotated = _index.FirstRotated;
-            else if (errno != 0) ReportRotationFailure(Libc.ErrorText(errno));
-        }
         else
         {
-            try
-            {
-                rotated = TimestampRotation.MoveAside(_path, _maxFile - 1, () => DateTime.UtcNow);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                ReportRotationFailure(e.Message);
-            }
+            moved = _index is not null ? _index.MoveAside(out errno) : _timestamp!.MoveAside(out errno);
+            if (errno != 0) ReportRotationFailure(Libc.ErrorText(errno));
         }
-        if (rotated is not null && _finishedExtension.Length > 0) StartFinishing(rotated, lastRecordTicks);
+        if (moved && _finishedExtension.Length > 0) StartFinishing(_index?.FirstRotated ?? _timestamp!.LastRotated, lastRecordTicks);
         return TryOpen(truncate: true, out errno);
     }
 

@@ -30,7 +30,9 @@ internal sealed class MessageBatch
     {
         int room = encoder.MaxEncodedLength(record.Line.Length);
         if (_count > 0 && _length + room > TargetBytes) return false;
-        if (_length + room > _bytes.Length) Array.Resize(ref _bytes, Math.Max(2 * _bytes.Length, _length + room));
+        // Past the first size, straight to the working size: doubling on the way there would leave 32 to 128 KiB
+        // buffers behind, the larger ones in the large object heap, which is collected only with the oldest generation.
+        if (_length + room > _bytes.Length) Array.Resize(ref _bytes, Math.Max(TargetBytes, _length + room));
         if (_count == _ends.Length)
         {
             Array.Resize(ref _ends, 2 * _count);

@@ -23,7 +23,7 @@ internal static class SoakReport
                 $"{r.SentPerSecond:N0} ({r.TargetRate:N0}) | {r.Received:N0} / {r.Sent:N0} | {r.CpuPercent:0.0}% | {Heap(r)} | " +
                 $"{(r.MeetsTargets ? "met" : "**missed**")}{(r.ExitCode == 0 ? "" : $" (exit {r.ExitCode})")} |\n");
         text.Append("\nManaged allocation: what the logger's summary line (gc.allocated.bytes, gc.collections) says it allocated from its start to its exit, start-up (about 450 KiB) and shutdown included; n/a for a logger that does not report it.  \n");
-        text.Append("Targets (issue 15): growth over the second half under 256 KiB, last within max-buffer-size (1 MiB) + 1 MiB of idle, threads and open fds not growing (the second half never above the first half's most).\n");
+        text.Append("Targets (issue 15): growth over the second half under 256 KiB, last within max-buffer-size (1 MiB) + 1 MiB of idle, threads and open fds not growing (the second half's fewest no more than the first half's fewest: a leak raises the floor, work in progress comes and goes above it).\n");
         return text.ToString();
     }
 

@@ -136,22 +136,27 @@ public class RotationTests
         using var dir = new TempDirectory();
         var path = dir.Combine("c-json.log");
         var clock = new DateTime(2024, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc);
-        string Rotate(string content, int keep)
+        var rotation = new TimestampRotation(path, 10, () => clock);
+        string Rotate(TimestampRotation rotation, string content)
         {
             File.WriteAllText(path, content);
-            return Path.GetFileName(TimestampRotation.MoveAside(path, keep, () => clock)!);
+            Assert.That(rotation.MoveAside(out int errno), Is.True);
+            Assert.That(errno, Is.Zero);
+            return Path.GetFileName(rotation.LastRotated);
         }
-        Assert.That(Rotate("a", 10), Is.EqualTo("c-json.log.20240102T030405Z"));
-        Assert.That(Rotate("b", 10), Is.EqualTo("c-json.log.20240102T030405Z_001"));
-        Assert.That(Rotate("c", 10), Is.EqualTo("c-json.log.20240102T030405Z_002"));
+        Assert.That(Rotate(rotation, "a"), Is.EqualTo("c-json.log.20240102T030405Z"));
+        Assert.That(Rotate(rotation, "b"), Is.EqualTo("c-json.log.20240102T030405Z_001"));
+        Assert.That(Rotate(rotation, "c"), Is.EqualTo("c-json.log.20240102T030405Z_002"));
         clock = clock.AddSeconds(1);
-        Assert.That(Rotate("d", 10), Is.EqualTo("c-json.log.20240102T030406Z"));
+        Assert.That(Rotate(rotation, "d"), Is.EqualTo("c-json.log.20240102T030406Z"));
         Assert.That(File.Exists(path), Is.False);
-        Assert.That(TimestampRotation.ListRotated(path).Select(p => File.ReadAllText(p)), Is.EqualTo(new[] { "a", "b", "c", "d" }));
+        Assert.That(Directory.EnumerateFiles(dir.Path).Order(StringComparer.Ordinal).Select(File.ReadAllText), Is.EqualTo(new[] { "a", "b", "c", "d" }),
+            "names sort in rotation order");
 
-        // Keeping two: the two oldest go, whatever their suffixes; a compressed one goes with its .gz.
+        // Keeping two (a later run lists the directory again): the two oldest go, whatever their suffixes; a
+        // compressed one goes with its .gz.
         File.Move(dir.Combine("c-json.log.20240102T030405Z_001"), dir.Combine("c-json.log.20240102T030405Z_001.gz"));
-        Assert.That(Rotate("e", 2), Is.EqualTo("c-json.log.20240102T030406Z_001"));
+        Assert.That(Rotate(new TimestampRotation(path, 2, () => clock), "e"), Is.EqualTo("c-json.log.20240102T030406Z_001"));
         Assert.That(Directory.EnumerateFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal),
             Is.EqualTo(new[] { "c-json.log.20240102T030406Z", "c-json.log.20240102T030406Z_001" }));
     }
@@ -163,9 +168,12 @@ public class RotationTests
         var path = dir.Combine("c-json.log");
         foreach (var other in new[] { "c-json.log.1", "c-json.log.bak", "c-json.log.20240102T030405", "other.log.20240102T030405Z", "c-json.log.20240102T030405Z_1" })
             File.WriteAllText(dir.Combine(other), "keep");
-        Assert.That(TimestampRotation.MoveAside(path, 1, () => DateTime.UtcNow), Is.Null, "nothing to rotate");
+        var rotation = new TimestampRotation(path, 1, () => new DateTime(2030, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+        Assert.That(rotation.MoveAside(out int errno), Is.False, "nothing to rotate");
+        Assert.That(errno, Is.Zero);
         File.WriteAllText(path, "live");
-        Assert.That(TimestampRotation.MoveAside(path, 1, () => new DateTime(2030, 5, 6, 7, 8, 9, DateTimeKind.Utc)), Is.EqualTo(path + ".20300506T070809Z"));
+        Assert.That(rotation.MoveAside(out errno), Is.True);
+        Assert.That(rotation.LastRotated, Is.EqualTo(path + ".20300506T070809Z"));
         Assert.That(Directory.EnumerateFiles(dir.Path).Count(), Is.EqualTo(6), "only files named <file>.YYYYmmddTHHMMSSZ[_NNN] are rotated files");
     }
 
@@ -224,10 +232,11 @@ public class RotationTests
         var path = dir.Combine("c-json.log");
         foreach (var name in new[] { "c-json.log.20240102T030405Z.age", "c-json.log.20240102T030405Z_001.gz.age", "c-json.log.20240102T030406Z.gz" })
             File.WriteAllText(dir.Combine(name), name);
-        Assert.That(TimestampRotation.ListRotated(path).Select(Path.GetFileName),
-            Is.EqualTo(new[] { "c-json.log.20240102T030405Z", "c-json.log.20240102T030405Z_001", "c-json.log.20240102T030406Z" }));
         File.WriteAllText(path, "live");
-        Assert.That(TimestampRotation.MoveAside(path, 2, () => new DateTime(2024, 1, 2, 3, 4, 7, DateTimeKind.Utc)), Is.EqualTo(path + ".20240102T030407Z"));
+        var rotation = new TimestampRotation(path, 2, () => new DateTime(2024, 1, 2, 3, 4, 7, DateTimeKind.Utc));
+        Assert.That(rotation.MoveAside(out int errno), Is.True);
+        Assert.That(errno, Is.Zero);
+        Assert.That(rotation.LastRotated, Is.EqualTo(path + ".20240102T030407Z"));
         Assert.That(Directory.EnumerateFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal),
             Is.EqualTo(new[] { "c-json.log.20240102T030406Z.gz", "c-json.log.20240102T030407Z" }), "the two oldest went, .age and .gz.age alike");
     }

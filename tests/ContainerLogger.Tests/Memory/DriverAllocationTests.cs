@@ -75,6 +75,7 @@ public class DriverAllocationTests
     }
 
     [TestCase("index", "3")]
+    [TestCase("timestamp", "3")]
     [TestCase("index", "1")]
     public void A_json_file_rotation_allocates_nothing(string naming, string maxFile)
     {
@@ -85,20 +86,6 @@ public class DriverAllocationTests
         Assert.That(failures, Is.Zero);
         Assert.That(bytes, Is.Zero, $"bytes allocated by {Runs} batches, with about {Runs * LinesPerBatch * 150 / 20_000} rotations");
         Assert.That(Directory.GetFiles(dir.Path), Has.Length.EqualTo(int.Parse(maxFile)), "rotated, and pruned to max-file");
-    }
-
-    /// <summary>Timestamp naming lists the directory at each rotation: bounded, but not nothing.</summary>
-    [Test]
-    public void A_json_file_rotation_with_timestamp_names_allocates_a_bounded_amount()
-    {
-        using var dir = new TempDirectory();
-        var driver = Create("json-file", $"{{\"path\":\"{dir.Combine("c-json.log")}\",\"max-size\":\"20k\",\"max-file\":\"5\",\"rotate-naming\":\"timestamp\"}}");
-        var lines = new NumberedLines();
-        var (bytes, _) = Batches(driver, lines);
-        long rotations = lines.Count * 150 / 20_000 * Runs / (WarmUp + Runs);
-        Finish(driver);
-        TestContext.Out.WriteLine($"timestamp naming: {bytes} bytes over about {rotations} rotations, {bytes / Math.Max(1, rotations)} a rotation");
-        Assert.That(bytes / Math.Max(1, rotations), Is.LessThan(16 * 1024), "a small constant per rotation, for max-file 5");
     }
 
     /// <summary>Each case: a driver and options whose destination fails every attempt.</summary>
