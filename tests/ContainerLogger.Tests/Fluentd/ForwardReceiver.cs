@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ContainerLogger.Tests.Support;
 
 namespace ContainerLogger.Tests.Fluentd;
 
@@ -76,14 +77,7 @@ internal sealed class ForwardReceiver : IDisposable
         return events;
     }
 
-    public void Stop()
-    {
-        if (_python is null) return;
-        if (!_python.HasExited) _python.Kill();
-        _python.WaitForExit();
-        _python.Dispose();
-        _python = null;
-    }
+    public void Stop() => ChildProcess.Stop(ref _python);
 
     public void Dispose()
     {

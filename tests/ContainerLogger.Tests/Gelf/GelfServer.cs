@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using ContainerLogger.Tests.Support;
 
 namespace ContainerLogger.Tests.Gelf;
 
@@ -73,14 +74,7 @@ internal sealed class GelfServer : IDisposable
         return messages;
     }
 
-    public void Stop()
-    {
-        if (_node is null) return;
-        if (!_node.HasExited) _node.Kill();
-        _node.WaitForExit();
-        _node.Dispose();
-        _node = null;
-    }
+    public void Stop() => ChildProcess.Stop(ref _node);
 
     public void Dispose() => Stop();
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using ContainerLogger.Tests.EndToEnd;
+using ContainerLogger.Tests.Support;
 
 namespace ContainerLogger.Tests.S3;
 
@@ -83,14 +84,7 @@ internal sealed class S3Server : IDisposable
         if (!listening.Task.Wait(TimeSpan.FromSeconds(30))) Assert.Fail("s3rver did not start listening within 30 s");
     }
 
-    public void Stop()
-    {
-        if (_node is null) return;
-        if (!_node.HasExited) _node.Kill();
-        _node.WaitForExit();
-        _node.Dispose();
-        _node = null;
-    }
+    public void Stop() => ChildProcess.Stop(ref _node);
 
     /// <summary>Every object in the bucket, key order, read with boto3.</summary>
     public List<BucketObject> ReadAll()
