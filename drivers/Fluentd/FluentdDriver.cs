@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Text;
 using ContainerLogger.Net;
 using MessagePack;
@@ -90,7 +89,7 @@ public sealed class FluentdDriver : LogDriver
         {
             sent = Send(out failure) && (!_requestAck || AwaitAck(out failure));
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (DeliveryFailure.IsRuntimeFailure(e))
         {
             // The runtime's failures: the TLS handshake and stream, a reply that is not an ack.
             failure = DeliveryFailure.From(_target.Destination, Cause(e));

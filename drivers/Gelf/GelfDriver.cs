@@ -1,6 +1,5 @@
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using ContainerLogger.Native;
 using ContainerLogger.Net;
 
@@ -68,7 +67,7 @@ public sealed class GelfDriver : LogDriver
         {
             flushed = _address.Transport == GelfTransport.Udp ? TrySendDatagrams(out failure) : TryWriteStream(out failure);
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException or ObjectDisposedException)
+        catch (Exception e) when (DeliveryFailure.IsRuntimeFailure(e))
         {
             // The runtime's failures: a TLS handshake or stream.
             failure = DeliveryFailure.From(_target.Destination, e);

@@ -1,7 +1,6 @@
 using ContainerLogger.Net;
 using ContainerLogger.Native;
 using System.Net.Sockets;
-using System.Security.Authentication;
 
 namespace ContainerLogger.Drivers.Syslog;
 
@@ -72,8 +71,7 @@ public sealed class SyslogDriver : LogDriver
             if (_connection.IsOpen && !_connection.IsDatagram && _connection.PeerClosed()) Disconnect();
             flushed = TryFlushBatch(out failure);
         }
-        catch (Exception e) when (e is SocketException or IOException or AuthenticationException or TimeoutException
-                                      or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (DeliveryFailure.IsRuntimeFailure(e))
         {
             // The runtime's failures: a TLS handshake or stream, a name lookup.
             failure = DeliveryFailure.From(_destination, e);

@@ -17,6 +17,14 @@ public readonly struct DeliveryFailure(string destination, string? reason, int e
     /// <summary>A failure the runtime reported as an exception: its message says what happened.</summary>
     public static DeliveryFailure From(string destination, Exception cause) => new(destination, cause.Message);
 
+    /// <summary>
+    /// What the runtime throws when a destination fails (a TLS handshake or stream, a name lookup, a stream closed
+    /// under a write): the drivers turn these into a failure and retry; any other exception is a bug.
+    /// </summary>
+    public static bool IsRuntimeFailure(Exception e) =>
+        e is System.Net.Sockets.SocketException or IOException or System.Security.Authentication.AuthenticationException or TimeoutException
+            or ObjectDisposedException or InvalidOperationException or UnauthorizedAccessException;
+
     public override string ToString() => $"{this}";
 
     public string ToString(string? format, IFormatProvider? formatProvider) => ToString();

@@ -132,7 +132,7 @@ internal sealed class Sender
         {
             _driver.Reopen();
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        catch (Exception e) when (DeliveryFailure.IsRuntimeFailure(e))
         {
             _diagnostics.Report($"{_driverName}: reopen failed ({e.Message}); will retry on the next delivery");
         }
