@@ -1,3 +1,4 @@
+using ContainerLogger.Config;
 using ContainerLogger.Net;
 using ContainerLogger.Native;
 using System.Net.Sockets;
@@ -56,7 +57,7 @@ public sealed class SyslogDriver : LogDriver
         var framing = SyslogOptions.ResolveFraming(_address, format, options.Get(SyslogOptions.TcpFraming));
         string hostname = options.Get(SyslogOptions.Hostname) ?? context.Info.Hostname;
         _encoder = new SyslogEncoder(format, framing, options.Get(SyslogOptions.Facility), hostname, context.Tag ?? "",
-            Environment.ProcessId, zone, datagrams: _address.IsDatagram);
+            Environment.ProcessId, zone, datagrams: _address.IsDatagram, joinedLines: MultilineOptions.Enabled(options));
     }
 
     public override int PendingCount => _batch.Pending;

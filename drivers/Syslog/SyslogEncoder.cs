@@ -52,12 +52,14 @@ public sealed class SyslogEncoder : IMessageEncoder
     /// <param name="tag">The rendered tag: TAG, APP-NAME and MSGID.</param>
     /// <param name="zone">Time zone of the timestamps; the process's local zone in a run.</param>
     /// <param name="datagrams">Each message travels in a datagram of its own (udp, unixgram): a newline ends nothing.</param>
+    /// <param name="joinedLines">Records may hold several lines joined with '\n' (multiline is on); without it the framer
+    /// has cut every line at its newline, and no room is reserved for escaping one.</param>
     public SyslogEncoder(SyslogFormat format, SyslogFraming framing, int facility, string hostname, string tag, int pid, TimeZoneInfo zone,
-        bool datagrams = false)
+        bool datagrams = false, bool joinedLines = false)
     {
         _format = format;
         _octetCounted = framing == SyslogFraming.OctetCounted;
-        _escapeNewlines = !_octetCounted && !datagrams;
+        _escapeNewlines = joinedLines && !_octetCounted && !datagrams;
         _zone = zone;
         bool rfc5424 = format is SyslogFormat.Rfc5424 or SyslogFormat.Rfc5424Micro;
         string version = rfc5424 ? "1 " : "";

@@ -14,7 +14,7 @@ public class SyslogEncoderTests
         SyslogFraming framing = SyslogFraming.NonTransparent, int facility = 3, string tag = Tag, string host = "dockerhost",
         TimeZoneInfo? zone = null, long? ticks = null)
     {
-        var encoder = new SyslogEncoder(format, framing, facility, host, tag, 1234, zone ?? TimeZoneInfo.Utc);
+        var encoder = new SyslogEncoder(format, framing, facility, host, tag, 1234, zone ?? TimeZoneInfo.Utc, joinedLines: true);
         return Encode(encoder, Encoding.UTF8.GetBytes(line), stream, ticks ?? Ticks);
     }
 
@@ -71,10 +71,20 @@ public class SyslogEncoderTests
         Assert.That(Encode(encoder, "one\ntwo"u8.ToArray(), LogStream.Stdout, Ticks), Is.EqualTo("<30>Jan  2 03:04:05 a7317399f3f8[1234]: one\ntwo\n"));
     }
 
+    /// <summary>Without multiline the framer cut every line at its newline: a line needs its own length, not four times it.</summary>
+    [Test]
+    public void WithoutJoinedLinesNoRoomIsReservedForEscapes()
+    {
+        var plain = new SyslogEncoder(SyslogFormat.Rfc5424Micro, SyslogFraming.NonTransparent, 3, "h", Tag, 1234, TimeZoneInfo.Utc);
+        var joined = new SyslogEncoder(SyslogFormat.Rfc5424Micro, SyslogFraming.NonTransparent, 3, "h", Tag, 1234, TimeZoneInfo.Utc, joinedLines: true);
+        Assert.That(plain.MaxEncodedLength(100_000) - plain.MaxEncodedLength(0), Is.EqualTo(100_000));
+        Assert.That(joined.MaxEncodedLength(100_000) - joined.MaxEncodedLength(0), Is.EqualTo(400_000));
+    }
+
     [Test]
     public void EscapedNewlinesFitTheRoomReserved()
     {
-        var encoder = new SyslogEncoder(SyslogFormat.Rfc5424Micro, SyslogFraming.NonTransparent, 3, "h", Tag, 1234, TimeZoneInfo.Utc);
+        var encoder = new SyslogEncoder(SyslogFormat.Rfc5424Micro, SyslogFraming.NonTransparent, 3, "h", Tag, 1234, TimeZoneInfo.Utc, joinedLines: true);
         var line = Encoding.ASCII.GetBytes(new string('\n', 1000));
         var buffer = new byte[encoder.MaxEncodedLength(line.Length)];
         int n = encoder.Encode(new LogRecord(line, LogStream.Stdout, Ticks), buffer);
