@@ -159,17 +159,20 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
     public void EndOfRead()
     {
         int fd;
+        bool directory;
         lock (Gate)
         {
             if (_buffered > 0) WriteOut();
             if (_senderWaiting) Monitor.PulseAll(Gate);
-            if (_settings.Sync != BufferSync.Always || _diskFailed || !_dataDirty) return;
-            fd = _activeFd;
-            _dataDirty = false;
+            if (_settings.Sync != BufferSync.Always || _diskFailed || !_dataDirty && !_directoryDirty) return;
+            fd = _dataDirty ? _activeFd : -1;
+            directory = _directoryDirty;
+            _dataDirty = _directoryDirty = false;
         }
-        // buffer-sync=always: what this read brought is on disk before the next read. Only this thread writes or
-        // closes the active file, so it can be synced without the lock.
-        SyncFiles(fd);
+        // buffer-sync=always: what this read brought is on disk before the next read (a segment it sealed was synced
+        // then), and so is a segment file it created. Only this thread writes or closes the active file, so it can be
+        // synced without the lock.
+        SyncFiles(fd, directory: directory);
     }
 
     private bool AppendToRing(in LogRecord record)
@@ -268,11 +271,25 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
         }
         else if (n > 0) Libc.ftruncate(_activeFd, _active.Size); // a seal cut short would read as damage
         _active.Sealed = true;
-        if (_settings.Sync == BufferSync.None) Libc.close(_activeFd);
-        else _unsyncedFds.Add(_activeFd);
+        Retire(_activeFd);
         _activeFd = -1;
         _active = null;
         if (_senderWaiting) Monitor.PulseAll(Gate);
+    }
+
+    /// <summary>
+    /// A segment file written for the last time: with buffer-sync=interval it waits for the next sync to be synced and
+    /// closed; with always it is synced now (the read that sealed it is taken out of the pipe next); with none, closed.
+    /// </summary>
+    private void Retire(int fd)
+    {
+        if (_settings.Sync == BufferSync.Interval)
+        {
+            _unsyncedFds.Add(fd);
+            return;
+        }
+        if (_settings.Sync == BufferSync.Always) Libc.fdatasync(fd);
+        Libc.close(fd);
     }
 
     private void FailDisk(string why)
@@ -280,7 +297,7 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
         if (_activeFd >= 0)
         {
             if (_active is not null) _active.Sealed = true;
-            _unsyncedFds.Add(_activeFd);
+            Retire(_activeFd);
             _activeFd = -1;
             _active = null;
         }
@@ -436,14 +453,17 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
         lock (Gate)
         {
             _lastSyncMs = Environment.TickCount64;
-            active = _settings.Sync == BufferSync.Interval && _dataDirty ? _activeFd : -1;
+            // With always the reader syncs the data and the directory itself, before it takes a read out of the pipe:
+            // its flags are left to it.
+            bool interval = _settings.Sync == BufferSync.Interval;
+            active = interval && _dataDirty ? _activeFd : -1;
+            directory = interval && _directoryDirty;
+            if (interval) _dataDirty = _directoryDirty = false;
             (rotated, _unsyncedFds) = (_unsyncedFds, _syncingFds);
             _syncingFds = rotated;
-            directory = _directoryDirty;
-            _dataDirty = _directoryDirty = false;
         }
-        // A rotated file is closed only here, so the active one cannot be closed under this sync: the writer moves
-        // it to the unsynced list instead.
+        // With interval a rotated file is closed only here, so the active one cannot be closed under this sync: the
+        // writer moves it to the unsynced list instead.
         SyncFiles(active, rotated, directory);
         rotated.Clear();
         _cursor?.Sync();
@@ -455,7 +475,7 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
         if (rotated is not null)
             foreach (int fd in rotated)
             {
-                if (_settings.Sync != BufferSync.None) Libc.fdatasync(fd);
+                Libc.fdatasync(fd);
                 Libc.close(fd);
             }
         if (directory) SyncDirectory();

@@ -306,6 +306,27 @@ public class DiskQueueTests
         Assert.That(Counter(rig.Counters, "undelivered"), Is.Zero);
     }
 
+    /// <summary>
+    /// However long nothing is delivered, a finished segment's file is closed: at once with none, synced and closed at
+    /// once with always (the read that finished it leaves the pipe next), at the next sync with interval.
+    /// </summary>
+    [TestCase("none")]
+    [TestCase("always")]
+    [TestCase("interval")]
+    public void Finished_segments_do_not_stay_open_while_nothing_is_delivered(string bufferSync)
+    {
+        var sync = Enum.Parse<BufferSync>(bufferSync, ignoreCase: true);
+        using var rig = new DiskQueueRig(maxBytes: 16 << 20, sync: sync);
+        for (int i = 0; i < 40; i++) rig.Append(LogStream.Stdout, Numbered($"s{i:D2}-", 0, 1000, width: 80));
+        Assert.That(rig.SegmentFiles().Length, Is.GreaterThan(5), "3.5 MB in 512 KiB segments");
+        if (sync == BufferSync.Interval) rig.Queue.Sleep(1100); // the sender's wait, during which the interval's sync runs
+        Assert.That(OpenSegmentFiles(rig), Is.EqualTo(1), "only the segment being written is open");
+    }
+
+    private static int OpenSegmentFiles(DiskQueueRig rig) => System.IO.Directory.GetFiles("/proc/self/fd")
+        .Select(fd => new FileInfo(fd).LinkTarget)
+        .Count(target => target is not null && target.StartsWith(rig.Path + "/", StringComparison.Ordinal) && target.EndsWith(".seg", StringComparison.Ordinal));
+
     [TestCase(false)]
     [TestCase(true)]
     public void A_retry_backoff_ends_on_time_with_or_without_a_sync_pending(bool syncInterval)
