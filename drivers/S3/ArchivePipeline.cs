@@ -10,8 +10,8 @@ namespace ContainerLogger.Drivers.S3;
 /// file → upload → files removed. The object is written beside the records as .gz.tmp (.gz.age.tmp), synced and
 /// renamed into place, so an object found after a crash is complete (it is uploaded as is) and a .tmp is not (it is
 /// made again).
-/// Before the first object, &lt;prefix&gt;/container.json goes up once per container; a file in the staging
-/// directory remembers that it did.
+/// Before the first object, &lt;prefix&gt;/container.json (encrypted as the objects are) goes up once per container; a
+/// file in the staging directory remembers that it did.
 /// </summary>
 /// <param name="encryptTo">The tenant's age recipients; null: objects are plain gzip.</param>
 internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport transport, string keyPrefix, byte[] containerJson,
@@ -24,7 +24,8 @@ internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport tran
 
     private bool _containerJsonUploaded;
 
-    public string ContainerJsonKey => keyPrefix + "/container.json";
+    /// <summary>&lt;prefix&gt;/container.json, or container.json.age when encrypting: the labels and command line are the tenant's too.</summary>
+    public string ContainerJsonKey => keyPrefix + (encryptTo is null ? "/container.json" : "/container.json.age");
 
     /// <summary>Uploads <paramref name="file"/> and removes it from the staging directory; throws, keeping it, on failure.</summary>
     public void Ship(StagedFile file)
@@ -65,10 +66,22 @@ internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport tran
         // The marker names the key, so a staging directory reused for another container uploads that one's.
         if (!File.Exists(marker) || File.ReadAllText(marker) != ContainerJsonKey)
         {
-            transport.Put(ContainerJsonKey, containerJson, "application/json");
+            if (encryptTo is null) transport.Put(ContainerJsonKey, containerJson, "application/json");
+            else transport.Put(ContainerJsonKey, Encrypted(containerJson, encryptTo), "application/octet-stream");
             File.WriteAllText(marker, ContainerJsonKey);
         }
         _containerJsonUploaded = true;
+    }
+
+    private static byte[] Encrypted(byte[] plain, IReadOnlyList<AgeRecipient> recipients)
+    {
+        using var buffer = new MemoryStream();
+        using (var age = new AgeWriter(buffer, recipients, leaveOpen: true))
+        {
+            age.Write(plain);
+            age.Finish();
+        }
+        return buffer.ToArray();
     }
 
     private static void Sync(FileStream stream)

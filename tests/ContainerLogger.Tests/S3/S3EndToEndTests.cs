@@ -88,7 +88,14 @@ public class S3EndToEndTests
             Assert.That(StagedFiles(run["staging"]), Is.Empty, "everything uploaded: nothing left staged, plain or encrypted");
         }
 
-        var objects = server.ReadAll().Where(o => o.Key != LoggerStart.ContainerId + "/container.json").ToList();
+        // container.json is encrypted too (the labels and command line are the tenant's), and nothing goes up plain.
+        var all = server.ReadAll();
+        var metadata = all.Single(o => o.Key == LoggerStart.ContainerId + "/container.json.age");
+        File.WriteAllBytes(run["container.json.age"], metadata.Body);
+        using (var doc = JsonDocument.Parse(AgeTool.DecryptOrFail(run["container.json.age"], acme.Identity)))
+            Assert.That(doc.RootElement.GetProperty("id").GetString(), Is.EqualTo(LoggerStart.ContainerId));
+        Assert.That(AgeTool.Decrypt(run["container.json.age"], globex.Identity).ExitCode, Is.Not.Zero, "another tenant's key cannot read the metadata");
+        var objects = all.Where(o => o != metadata).ToList();
         Assert.That(objects, Has.Count.GreaterThan(2), "8k of records per object: several objects");
         Assert.That(objects.Select(o => o.Key), Has.All.Match(@"/stdio\.log\.\d{8}T\d{6}Z(_\d{3})?\.gz\.age$"));
         var received = new List<string>();
