@@ -32,7 +32,7 @@ internal sealed class ArchivePipeline(StagingDirectory staging, S3Transport tran
     {
         EnsureContainerJson();
         if (!file.HasObject) WriteObject(file);
-        transport.PutFile(file.Stamp.ObjectKey(keyPrefix, file.ObjectSuffix), file.ObjectPath, encryptTo is null ? "application/gzip" : "application/octet-stream");
+        transport.PutFile(StagedFile.ObjectKey(file.Stamp, keyPrefix, file.ObjectSuffix), file.ObjectPath, encryptTo is null ? "application/gzip" : "application/octet-stream");
         staging.Uploaded(file);
     }
 

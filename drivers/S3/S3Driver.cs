@@ -90,12 +90,12 @@ public sealed class S3Driver : LogDriver
             {
                 foreach (var stream in new[] { LogStream.Stdout, LogStream.Stderr })
                     if (tally.Lines(stream) > 0) _losses.Lost(stream, tally.Lines(stream), tally.Bytes(stream));
-                _diagnostics.Report($"s3: staged files exceed s3-staging-max-size ({_stagingMaxSize} bytes): dropped the oldest, {file.Stamp.FileName}, " +
+                _diagnostics.Report($"s3: staged files exceed s3-staging-max-size ({_stagingMaxSize} bytes): dropped the oldest, {StagedFile.FileName(file.Stamp)}, " +
                                     $"with {tally.Lines(LogStream.Stdout)} stdout lines ({tally.Bytes(LogStream.Stdout)} bytes) and {tally.Lines(LogStream.Stderr)} stderr lines ({tally.Bytes(LogStream.Stderr)} bytes)");
             }
             else
             {
-                _diagnostics.Report($"s3: staged files exceed s3-staging-max-size ({_stagingMaxSize} bytes): dropped the oldest, {file.Stamp.FileName}, " +
+                _diagnostics.Report($"s3: staged files exceed s3-staging-max-size ({_stagingMaxSize} bytes): dropped the oldest, {StagedFile.FileName(file.Stamp)}, " +
                                     $"staged by an earlier run ({file.PlainBytes} bytes of records)");
             }
         }

@@ -188,7 +188,7 @@ internal sealed class S3Uploader(StagingDirectory staging, ArchivePipeline pipel
         string what = credentials.Redact(S3Transport.Describe(e));
         if (!denied)
         {
-            diagnostics.Report($"s3: uploading {file.Stamp.FileName} failed ({what}); it stays staged ({staging.Backlog.Files} files), retry {_failures} in {delay.TotalSeconds:0.#}s");
+            diagnostics.Report($"s3: uploading {StagedFile.FileName(file.Stamp)} failed ({what}); it stays staged ({staging.Backlog.Files} files), retry {_failures} in {delay.TotalSeconds:0.#}s");
         }
         else if (!_accessDeniedReported)
         {

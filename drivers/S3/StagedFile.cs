@@ -1,3 +1,5 @@
+using ContainerLogger.Files;
+
 namespace ContainerLogger.Drivers.S3;
 
 /// <summary>Lines and bytes of each stream in a staged file, for the dropped counters if it is ever dropped.</summary>
@@ -23,9 +25,24 @@ internal sealed class StreamTally
 internal sealed class StagedFile(string directory, RotationStamp stamp, string objectSuffix, long plainBytes, long objectBytes, StreamTally? tally)
 {
     public const string GzipSuffix = ".gz", EncryptedSuffix = ".gz.age", PartialSuffix = ".tmp";
+    private const string NamePrefix = "stdio.log.";
+
+    /// <summary>stdio.log.20240102T030405Z or stdio.log.20240102T030405Z_001.</summary>
+    public static string FileName(RotationStamp stamp) => NamePrefix + stamp.Text;
+
+    /// <summary>RFD 10's object key: &lt;prefix&gt;/YYYY/mm/dd/HH/&lt;file name&gt;&lt;suffix&gt; (.gz, or .gz.age when encrypted).</summary>
+    public static string ObjectKey(RotationStamp stamp, string prefix, string suffix = GzipSuffix) =>
+        $"{prefix}/{stamp.Time.ToString("yyyy'/'MM'/'dd'/'HH", System.Globalization.CultureInfo.InvariantCulture)}/{FileName(stamp)}{suffix}";
+
+    /// <summary>Reads a <see cref="FileName"/> back; false for any other name.</summary>
+    public static bool TryParseFileName(ReadOnlySpan<char> name, out RotationStamp stamp)
+    {
+        stamp = default;
+        return name.StartsWith(NamePrefix, StringComparison.Ordinal) && RotationStamp.TryParse(name[NamePrefix.Length..], out stamp);
+    }
 
     public RotationStamp Stamp { get; } = stamp;
-    public string PlainPath { get; } = Path.Combine(directory, stamp.FileName);
+    public string PlainPath { get; } = Path.Combine(directory, FileName(stamp));
     public string ObjectSuffix { get; } = objectSuffix;
     public string ObjectPath => PlainPath + ObjectSuffix;
     /// <summary>Where the object is written before it is complete; removed at start, never uploaded.</summary>

@@ -230,7 +230,7 @@ internal sealed class StagingDirectory : IDisposable
         _liveTally = new StreamTally();
         _liveAtRecordBoundary = true;
         // Names must keep growing across runs, even once every file is uploaded and gone.
-        File.WriteAllText(Path.Combine(DirectoryPath, LastStampName), stamp.FileName);
+        File.WriteAllText(Path.Combine(DirectoryPath, LastStampName), StagedFile.FileName(stamp));
     }
 
     /// <summary>
@@ -263,12 +263,12 @@ internal sealed class StagingDirectory : IDisposable
     private void Recover(Diagnostics diagnostics)
     {
         var lastStampPath = Path.Combine(DirectoryPath, LastStampName);
-        if (File.Exists(lastStampPath) && RotationStamp.TryParse(File.ReadAllText(lastStampPath).Trim(), out var persisted)) _lastStamp = persisted;
+        if (File.Exists(lastStampPath) && StagedFile.TryParseFileName(File.ReadAllText(lastStampPath).Trim(), out var persisted)) _lastStamp = persisted;
         foreach (var path in Directory.EnumerateFiles(DirectoryPath))
         {
             var name = Path.GetFileName(path.AsSpan());
             if (name.EndsWith(StagedFile.PartialSuffix)) File.Delete(path); // a crash while it was written: made again from the plain file
-            else if (RotationStamp.TryParse(StampPart(name, out var suffix), out var stamp))
+            else if (StagedFile.TryParseFileName(StampPart(name, out var suffix), out var stamp))
             {
                 // An object made with encryption on while it is off now, or the other way round, is made again from
                 // the plain records: nothing goes up unencrypted once encryption is asked for.

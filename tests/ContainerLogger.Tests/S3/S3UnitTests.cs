@@ -5,6 +5,7 @@ using System.Text;
 using ContainerLogger.Config;
 using ContainerLogger.Drivers;
 using ContainerLogger.Drivers.S3;
+using ContainerLogger.Files;
 using ContainerLogger.Net;
 using ContainerLogger.Tests.Support;
 
@@ -21,10 +22,10 @@ public class S3UnitTests
     public void Staged_names_and_object_keys_follow_RFD_10()
     {
         var stamp = RotationStamp.Next(null, T0.AddMilliseconds(900));
-        Assert.That(stamp.FileName, Is.EqualTo("stdio.log.20240102T030405Z"));
-        Assert.That(stamp.ObjectKey("c0ffee"), Is.EqualTo("c0ffee/2024/01/02/03/stdio.log.20240102T030405Z.gz"));
-        Assert.That(stamp.ObjectKey("c0ffee", ".gz.age"), Is.EqualTo("c0ffee/2024/01/02/03/stdio.log.20240102T030405Z.gz.age"));
-        Assert.That((stamp with { Counter = 7 }).ObjectKey("a/b"), Is.EqualTo("a/b/2024/01/02/03/stdio.log.20240102T030405Z_007.gz"));
+        Assert.That(StagedFile.FileName(stamp), Is.EqualTo("stdio.log.20240102T030405Z"));
+        Assert.That(StagedFile.ObjectKey(stamp, "c0ffee"), Is.EqualTo("c0ffee/2024/01/02/03/stdio.log.20240102T030405Z.gz"));
+        Assert.That(StagedFile.ObjectKey(stamp, "c0ffee", ".gz.age"), Is.EqualTo("c0ffee/2024/01/02/03/stdio.log.20240102T030405Z.gz.age"));
+        Assert.That(StagedFile.ObjectKey(stamp with { Counter = 7 }, "a/b"), Is.EqualTo("a/b/2024/01/02/03/stdio.log.20240102T030405Z_007.gz"));
     }
 
     [Test]
@@ -36,11 +37,11 @@ public class S3UnitTests
         var afterClockWentBack = RotationStamp.Next(third, T0.AddSeconds(-30));
         Assert.Multiple(() =>
         {
-            Assert.That(second.FileName, Is.EqualTo("stdio.log.20240102T030405Z_001"));
-            Assert.That(third.FileName, Is.EqualTo("stdio.log.20240102T030406Z"));
-            Assert.That(afterClockWentBack.FileName, Is.EqualTo("stdio.log.20240102T030406Z_001"));
-            Assert.That(RotationStamp.Next(first with { Counter = 999 }, T0).FileName, Is.EqualTo("stdio.log.20240102T030406Z"), "past _999: the next second");
-            var names = new[] { first, second, third, afterClockWentBack }.Select(s => s.FileName + ".gz").ToList();
+            Assert.That(StagedFile.FileName(second), Is.EqualTo("stdio.log.20240102T030405Z_001"));
+            Assert.That(StagedFile.FileName(third), Is.EqualTo("stdio.log.20240102T030406Z"));
+            Assert.That(StagedFile.FileName(afterClockWentBack), Is.EqualTo("stdio.log.20240102T030406Z_001"));
+            Assert.That(StagedFile.FileName(RotationStamp.Next(first with { Counter = 999 }, T0)), Is.EqualTo("stdio.log.20240102T030406Z"), "past _999: the next second");
+            var names = new[] { first, second, third, afterClockWentBack }.Select(s => StagedFile.FileName(s) + ".gz").ToList();
             Assert.That(names, Is.Ordered.Using((IComparer<string>)StringComparer.Ordinal), "names sort in rotation order");
         });
     }
@@ -54,8 +55,8 @@ public class S3UnitTests
     [TestCase("other.log.20240102T030405Z", false)]
     public void Staged_names_are_read_back(string name, bool valid)
     {
-        Assert.That(RotationStamp.TryParse(name, out var stamp), Is.EqualTo(valid));
-        if (valid) Assert.That(stamp.FileName, Is.EqualTo(name));
+        Assert.That(StagedFile.TryParseFileName(name, out var stamp), Is.EqualTo(valid));
+        if (valid) Assert.That(StagedFile.FileName(stamp), Is.EqualTo(name));
     }
 
     [TestCase("{{.FullID}}", "e0")]
@@ -259,7 +260,7 @@ public class S3UnitTests
 
         /// <summary>Rotated plain files, oldest first.</summary>
         public List<string> Rotated() => System.IO.Directory.GetFiles(Staging)
-            .Where(f => RotationStamp.TryParse(Path.GetFileName(f), out _)).Order(StringComparer.Ordinal).ToList();
+            .Where(f => StagedFile.TryParseFileName(Path.GetFileName(f), out _)).Order(StringComparer.Ordinal).ToList();
 
         public string Live => Path.Combine(Staging, "stdio.log");
 
@@ -377,7 +378,7 @@ public class S3UnitTests
     public void A_plain_object_left_when_encryption_is_now_asked_for_is_made_again_not_uploaded()
     {
         using var dir = new TempDirectory();
-        var name = new RotationStamp(1704164645, 0).FileName;
+        var name = StagedFile.FileName(new RotationStamp(1704164645, 0));
         File.WriteAllText(dir.Combine(name), "{\"log\":\"x\\n\",\"stream\":\"stdout\",\"time\":\"2024-01-02T03:04:05Z\"}\n");
         File.WriteAllText(dir.Combine(name + ".gz"), "a plain object from a run without encryption");
         File.WriteAllText(dir.Combine(name + ".gz.age.tmp"), "a half-written encrypted object");
