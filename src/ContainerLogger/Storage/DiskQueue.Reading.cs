@@ -27,14 +27,12 @@ internal sealed partial class DiskQueue
                     _reservedFrom = Source.Disk;
                     syncNow = false;
                 }
-                else if (!_ring.IsEmpty)
+                else if (!_ring.IsEmpty && !notice.Any)
                 {
-                    // The ring holds only lines newer than everything on disk: it is read once the disk is.
+                    // The ring holds only lines newer than everything on disk: it is read once the disk is. (A disk
+                    // drop notice goes out alone first, so the ring's own notice is not taken and lost beside it.)
                     _reservedFrom = Source.Ring;
-                    var ringNotice = default(DropNotice);
-                    bool reserved = _ring.Reserve(interrupted, out start, out end, out ringNotice);
-                    if (!notice.Any) notice = ringNotice;
-                    return reserved;
+                    return _ring.Reserve(interrupted, out start, out end, out notice);
                 }
                 else if (notice.Any || interrupted()) return true;
                 else if (_completed) return false;
