@@ -12,13 +12,19 @@ internal sealed partial class GoRule : MultilineRule
 {
     private const int Header = 1, AfterBlank = 2, Block = 3, AfterFunction = 4, Registers = 5;
 
-    public override string Name => "go";
-
     public override int Begin(ReadOnlySpan<byte> line, LineText text)
     {
-        if (line.IsEmpty || line[0] is not ((byte)'p' or (byte)'f' or (byte)'r' or (byte)'g' or (byte)'S')) return 0;
-        if (line.StartsWith("goroutine "u8)) return GoroutineHeader().IsMatch(text.Of(line)) ? Block : 0;
-        return FailureLine().IsMatch(text.Of(line)) ? Header : 0;
+        // Byte prefixes first: an ordinary line ("failed to …", "request …") is neither decoded nor matched.
+        if (line.IsEmpty) return 0;
+        return line[0] switch
+        {
+            (byte)'p' => line.StartsWith("panic: "u8) ? Header : 0,
+            (byte)'f' => line.StartsWith("fatal error: "u8) ? Header : 0,
+            (byte)'r' => line.StartsWith("runtime: "u8) ? Header : 0,
+            (byte)'S' => line.StartsWith("SIG"u8) && FailureLine().IsMatch(text.Of(line)) ? Header : 0,
+            (byte)'g' => line.StartsWith("goroutine "u8) && GoroutineHeader().IsMatch(text.Of(line)) ? Block : 0,
+            _ => 0,
+        };
     }
 
     public override LineVerdict Next(ReadOnlySpan<byte> line, ref int state, int tentative, LineText text)

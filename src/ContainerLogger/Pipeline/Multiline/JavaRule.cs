@@ -12,8 +12,6 @@ internal sealed partial class JavaRule : MultilineRule
 {
     private const int Header = 1, Frames = 2;
 
-    public override string Name => "java";
-
     public override int Begin(ReadOnlySpan<byte> line, LineText text)
     {
         if (line.IsEmpty || !char.IsAsciiLetter((char)line[0])) return 0;

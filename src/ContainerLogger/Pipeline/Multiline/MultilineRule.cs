@@ -23,9 +23,6 @@ internal enum LineVerdict : byte
 /// </summary>
 internal abstract class MultilineRule
 {
-    /// <summary>The rule's name in the multiline option, or the option naming a custom rule.</summary>
-    public abstract string Name { get; }
-
     /// <summary>The state of a record that this line begins, or 0 when it begins none.</summary>
     public abstract int Begin(ReadOnlySpan<byte> line, LineText text);
 

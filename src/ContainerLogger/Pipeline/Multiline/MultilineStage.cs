@@ -200,9 +200,7 @@ internal sealed class MultilineStage : ILineSink
                     break;
                 default:
                     // Past a cap the record is emitted and this line starts the next one, in the same rule and state.
-                    var (rule, state) = (s.Rule, s.State);
                     if (exceeds && !Emit(stream, s)) return false;
-                    (s.Rule, s.State) = (rule, state);
                     s.Record += s.Tentative + 1;
                     s.Tentative = 0;
                     if (verdict == LineVerdict.Complete && !Emit(stream, s)) return false;

@@ -12,8 +12,6 @@ internal sealed partial class NodeRule : MultilineRule
 {
     private const int SourceLine = 1, Caret = 2, Fatal = 3, Frames = 4, Properties = 5;
 
-    public override string Name => "node";
-
     public override int Begin(ReadOnlySpan<byte> line, LineText text)
     {
         if (line.IsEmpty) return 0;

@@ -15,13 +15,12 @@ internal sealed partial class PythonRule : MultilineRule
     private const int Header = 1, GroupHeader = 2, Frames = 3, GroupFrames = 4, ExceptionLine = 5, BlankAfterException = 6,
         ChainMessage = 7, BlankAfterChain = 8;
 
-    public override string Name => "python";
-
     public override int Begin(ReadOnlySpan<byte> line, LineText text)
     {
-        if (line.Length < 12 || !(line[0] == (byte)'T' || line.StartsWith("  F"u8) || line.StartsWith("  +"u8)) || !HeaderLine().IsMatch(text.Of(line)))
-            return 0;
-        return line[2] == (byte)'+' ? GroupHeader : Header;
+        // Byte comparisons first: an ordinary line ("The server …") is neither decoded nor matched.
+        if (line.SequenceEqual("Traceback (most recent call last):"u8)) return Header;
+        if (line.SequenceEqual("  + Exception Group Traceback (most recent call last):"u8)) return GroupHeader;
+        return line.StartsWith("  File \""u8) && FileLine().IsMatch(text.Of(line)) ? Header : 0;
     }
 
     public override LineVerdict Next(ReadOnlySpan<byte> line, ref int state, int tentative, LineText text)
@@ -51,8 +50,8 @@ internal sealed partial class PythonRule : MultilineRule
         }
     }
 
-    [GeneratedRegex(@"^(?:Traceback \(most recent call last\):|  \+ Exception Group Traceback \(most recent call last\):|  File "".*"", line \d+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex HeaderLine();
+    [GeneratedRegex(@"^  File "".*"", line \d+$", RegexOptions.CultureInvariant)]
+    private static partial Regex FileLine();
 
     [GeneratedRegex(@"^(?:During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$", RegexOptions.CultureInvariant)]
     private static partial Regex Chain();

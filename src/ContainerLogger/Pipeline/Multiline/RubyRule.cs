@@ -13,8 +13,6 @@ internal sealed partial class RubyRule : MultilineRule
 {
     private const int Header = 1, Frames = 2;
 
-    public override string Name => "ruby";
-
     public override int Begin(ReadOnlySpan<byte> line, LineText text)
     {
         int space = line.IndexOf((byte)' ');

@@ -7,8 +7,6 @@ internal sealed class StartRegexRule(Regex start) : MultilineRule
 {
     public const int Started = 1;
 
-    public override string Name => "multiline-start-regex";
-
     public bool Matches(ReadOnlySpan<byte> line, LineText text) => start.IsMatch(text.Of(line));
 
     public override int Begin(ReadOnlySpan<byte> line, LineText text) => Matches(line, text) ? Started : 0;
