@@ -103,7 +103,12 @@ internal sealed class BlockingHttpHandler(TlsClient? tls, TimeSpan connectTimeou
         }
         if (https && tls is null) throw new InvalidOperationException("https needs TLS settings");
         string host = uri.DnsSafeHost; // an IPv6 literal without its brackets
-        var socket = RawSocket.ConnectToHost(host, uri.Port, SocketType.Stream, connectTimeout, ioTimeout, out _);
+        var socket = new RawSocket();
+        if (!SocketTarget.ForHost(host, uri.Port, authority).TryConnect(socket, SocketType.Stream, connectTimeout, ioTimeout, out var failure))
+        {
+            socket.Dispose();
+            throw new IOException(failure.ToString());
+        }
         Stream stream = https ? tls!.Authenticate(socket, host, ioTimeout) : socket.AsStream(ioTimeout);
         return _connection = new Connection(authority, socket, stream);
     }

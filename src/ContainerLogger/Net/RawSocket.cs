@@ -27,17 +27,6 @@ internal sealed unsafe class RawSocket : IDisposable
     public int Fd => _fd;
 
     /// <summary>
-    /// A new socket connected to <paramref name="endpoint"/> (an <see cref="IPEndPoint"/> or a <see cref="UnixDomainSocketEndPoint"/>),
-    /// waiting at most <paramref name="connectTimeout"/>; sends then block at most <paramref name="sendTimeout"/>.
-    /// </summary>
-    public static RawSocket Connect(EndPoint endpoint, SocketType type, TimeSpan connectTimeout, TimeSpan sendTimeout)
-    {
-        var socket = new RawSocket();
-        if (socket.TryConnect(SocketAddressBytes(endpoint), type, connectTimeout, sendTimeout, out int errno)) return socket;
-        throw errno == ETIMEDOUT ? new TimeoutException($"connect timed out after {connectTimeout.TotalSeconds:0.###}s") : Failure(errno);
-    }
-
-    /// <summary>
     /// Connects to the sockaddr <paramref name="address"/> (see <see cref="SocketAddressBytes"/>), closing the connection
     /// this socket had, and waiting at most <paramref name="connectTimeout"/>; sends then block at most
     /// <paramref name="sendTimeout"/>. False, with the errno, when it fails (ETIMEDOUT once the timeout passed).
@@ -63,28 +52,6 @@ internal sealed unsafe class RawSocket : IDisposable
         }
         Libc.close(fd);
         return false;
-    }
-
-    /// <summary>
-    /// Resolves <paramref name="host"/> again (names change; every connection looks them up) and connects to the
-    /// first of its addresses that answers; throws the last failure when none does.
-    /// </summary>
-    public static RawSocket ConnectToHost(string host, int port, SocketType type, TimeSpan connectTimeout, TimeSpan sendTimeout, out IPEndPoint endpoint)
-    {
-        Exception? last = null;
-        foreach (var ip in HostPort.Resolve(host))
-        {
-            endpoint = new IPEndPoint(ip, port);
-            try
-            {
-                return Connect(endpoint, type, connectTimeout, sendTimeout);
-            }
-            catch (Exception e) when (e is SocketException or TimeoutException)
-            {
-                last = e;
-            }
-        }
-        throw last!;
     }
 
     /// <summary>The sockaddr of <paramref name="endpoint"/> as connect(2) takes it, with Linux's address family numbers.</summary>
