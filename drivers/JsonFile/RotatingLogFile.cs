@@ -143,22 +143,16 @@ internal sealed class RotatingLogFile : IDisposable
     }
 
     /// <summary>
-    /// rotated → rotated.gz → rotated.gz.age (each step as configured), each step deleting its input; then what the
+    /// rotated → rotated.gz, rotated.age or rotated.gz.age in one pass, deleting the plain file once done; then what the
     /// streams left (zlib's and OpenSSL's state, the managed buffers) is given back.
     /// </summary>
     private void Finish(string rotated, long lastRecordTicks)
     {
         try
         {
-            string plain = rotated;
-            if (_compress)
-            {
-                var extra = LastTimeExtra(lastRecordTicks);
-                if (!Transform(rotated, rotated + ".gz", "compressing", target => GzipWithExtra.Compress(rotated, target, extra))) return;
-                plain = rotated + ".gz";
-            }
-            if (_encryptTo is { } recipients)
-                Transform(plain, plain + ".age", "encrypting", target => AgeFile.Encrypt(plain, target, recipients));
+            byte[] extra = _compress ? LastTimeExtra(lastRecordTicks) : [];
+            Transform(rotated, rotated + _finishedExtension, _encryptTo is null ? "compressing" : "encrypting",
+                target => FinishedFile.Write(rotated, target, _compress, extra, _encryptTo));
         }
         finally
         {
@@ -168,15 +162,14 @@ internal sealed class RotatingLogFile : IDisposable
 
     /// <summary>
     /// Writes <paramref name="target"/> from <paramref name="source"/>, then deletes the source. On failure the
-    /// source stays (nothing is lost) and the partial target goes; returns whether it worked.
+    /// source stays (nothing is lost) and the partial target goes.
     /// </summary>
-    private bool Transform(string source, string target, string what, Action<string> write)
+    private void Transform(string source, string target, string what, Action<string> write)
     {
         try
         {
             write(target);
             File.Delete(source);
-            return true;
         }
         catch (FileNotFoundException)
         {
@@ -194,7 +187,6 @@ internal sealed class RotatingLogFile : IDisposable
                 _diagnostics.Report($"json-file: error removing {target}: {cleanup.Message}");
             }
         }
-        return false;
     }
 
     /// <summary>{"lastTime":"…"}: Docker's rotateFileMetadata, which readers use to skip whole files.</summary>

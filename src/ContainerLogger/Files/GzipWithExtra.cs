@@ -11,17 +11,6 @@ namespace ContainerLogger.Files;
 internal static class GzipWithExtra
 {
     private const byte FlagExtra = 0x04;
-    private const UnixFileMode Mode0640 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-
-    /// <summary>Compresses <paramref name="source"/> into <paramref name="target"/> (created with mode 0640, replaced if present).</summary>
-    public static void Compress(string source, string target, ReadOnlySpan<byte> extra)
-    {
-        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        var outputOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) outputOptions.UnixCreateMode = Mode0640; // a guard the platform analyzer understands
-        using var output = new FileStream(target, outputOptions);
-        Compress(input, output, extra, CompressionLevel.Optimal);
-    }
 
     /// <summary>
     /// Compresses what is left of <paramref name="input"/> into <paramref name="output"/> as one gzip member, and

@@ -99,7 +99,7 @@ public class GzipTests
         var source = dir.Combine("in");
         var content = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 5000).Select(i => $"line {i}\n")));
         File.WriteAllBytes(source, content);
-        GzipWithExtra.Compress(source, dir.Combine("out.gz"), "{\"lastTime\":\"x\"}"u8);
+        FinishedFile.Write(source, dir.Combine("out.gz"), compress: true, "{\"lastTime\":\"x\"}"u8, recipients: null);
         var gzip = File.ReadAllBytes(dir.Combine("out.gz"));
         Assert.That(gzip[..12], Is.EqualTo(new byte[] { 0x1F, 0x8B, 8, 4, 0, 0, 0, 0, 0, 0xFF, 16, 0 }), "magic, deflate, FEXTRA, MTIME 0, XFL 0, OS unknown, XLEN");
         Assert.That(Extra(gzip), Is.EqualTo("{\"lastTime\":\"x\"}"));
@@ -114,7 +114,7 @@ public class GzipTests
     {
         using var dir = new TempDirectory();
         File.WriteAllBytes(dir.Combine("in"), []);
-        GzipWithExtra.Compress(dir.Combine("in"), dir.Combine("out.gz"), "{}"u8);
+        FinishedFile.Write(dir.Combine("in"), dir.Combine("out.gz"), compress: true, "{}"u8, recipients: null);
         Assert.That(Gunzip(dir.Combine("out.gz")), Is.Empty);
     }
 
