@@ -89,7 +89,6 @@ internal static unsafe partial class Libc
     public static partial int ftruncate(int fd, long length);
 
     public const uint SPLICE_F_NONBLOCK = 2;
-    public const int FIONREAD = 0x541B;
 
     /// <summary>Duplicates up to <paramref name="length"/> bytes from the head of one pipe into another without consuming them.</summary>
     [LibraryImport("libc", SetLastError = true)]
@@ -97,9 +96,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial nint splice(int fdIn, long* offIn, int fdOut, long* offOut, nuint length, uint flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int ioctl(int fd, nuint request, int* argument);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);

@@ -42,7 +42,7 @@ internal sealed unsafe class PipePeek : IDisposable
             Libc.close(fds[0]);
             Libc.close(fds[1]);
             if (devNull >= 0) Libc.close(devNull);
-            diagnostics.Report("disk buffer: cannot open /dev/null to peek inputs with; reading them plainly");
+            diagnostics.Report($"disk buffer: cannot {(devNull < 0 ? "open /dev/null" : "size the pipe")} to peek inputs with; reading them plainly");
             return null;
         }
         return new PipePeek(fds[0], fds[1], devNull, capacity);

@@ -76,6 +76,20 @@ internal sealed partial class DiskQueue
                 return;
             }
         }
+        try
+        {
+            ScanRange(segment, offset, limit, out start, out end);
+        }
+        catch (IOException e)
+        {
+            // A read error (EIO): what is left of the segment cannot be delivered; never fatal, the queue goes on.
+            _diagnostics.Report($"disk buffer: {e.Message}; skipping the rest of {segment}");
+            start = end = limit;
+        }
+    }
+
+    private void ScanRange(QueueSegment segment, long offset, long limit, out long start, out long end)
+    {
         long position = offset;
         start = offset;
         bool any = false;

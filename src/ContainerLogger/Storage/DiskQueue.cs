@@ -335,8 +335,8 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
             RemoveSegment(segment);
             if (lost.AllLines > 0)
             {
-                foreach (var stream in new[] { LogStream.Stdout, LogStream.Stderr })
-                    _counters.AddDropped(stream, lost.Lines(stream), lost.Bytes(stream));
+                _counters.AddDropped(LogStream.Stdout, lost.Lines(LogStream.Stdout), lost.Bytes(LogStream.Stdout));
+                _counters.AddDropped(LogStream.Stderr, lost.Lines(LogStream.Stderr), lost.Bytes(LogStream.Stderr));
                 if (_settings.DropNotice)
                 {
                     if (_unnoticed.AllLines == 0) _firstUnnoticedDropTicks = DateTime.UtcNow.Ticks;
