@@ -194,16 +194,7 @@ internal sealed class StagingDirectory : IDisposable
     /// <summary>fsync(2) of the directory, so that renames in it survive a crash of the host.</summary>
     public void SyncDirectory()
     {
-        int fd = Libc.open(DirectoryPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        if (fd < 0) throw new IOException($"opening {DirectoryPath}: {Libc.ErrorText(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
-        try
-        {
-            if (Libc.fsync(fd) != 0) throw new IOException($"syncing {DirectoryPath}: {Libc.ErrorText(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
-        }
-        finally
-        {
-            Libc.close(fd);
-        }
+        if (Libc.SyncDirectory(DirectoryPath) is var errno and not 0) throw new IOException($"syncing {DirectoryPath}: {Libc.ErrorText(errno)}");
     }
 
     public void Dispose()

@@ -102,6 +102,16 @@ internal static unsafe partial class Libc
 
     public const uint S_IFMT = 0xF000, S_IFIFO = 0x1000;
 
+    /// <summary>fsync(2) of a directory, so that files created, renamed or deleted in it survive a crash of the host; 0 or the errno.</summary>
+    public static int SyncDirectory(string path)
+    {
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return Marshal.GetLastPInvokeError();
+        int errno = fsync(fd) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        close(fd);
+        return errno;
+    }
+
     /// <summary>The file type bits of st_mode, from statx(2) (glibc's fstat layout differs by architecture; statx does not).</summary>
     public static bool IsPipe(int fd)
     {

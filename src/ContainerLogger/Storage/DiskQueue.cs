@@ -478,16 +478,7 @@ internal sealed unsafe partial class DiskQueue : IRecordQueue
                 Libc.fdatasync(fd);
                 Libc.close(fd);
             }
-        if (directory) SyncDirectory();
-    }
-
-    /// <summary>New and deleted segment files become durable with their directory.</summary>
-    private void SyncDirectory()
-    {
-        int fd = Libc.open(_settings.Path, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        if (fd < 0) return;
-        Libc.fsync(fd);
-        Libc.close(fd);
+        if (directory) Libc.SyncDirectory(_settings.Path);
     }
 
     // ---------------------------------------------------------------- counters
