@@ -69,7 +69,12 @@ internal sealed class SyslogConnection : IDisposable
         failure = default;
         foreach (var route in routes)
         {
-            if (!route.Target.TryConnect(_socket, route.Type, ConnectTimeout, SendTimeout, out failure)) continue;
+            if (!route.Target.TryConnect(_socket, route.Type, ConnectTimeout, SendTimeout, out var attempt))
+            {
+                // The local routes: a socket that exists but refuses (EACCES, ECONNREFUSED) says more than a path that does not.
+                if (failure.Destination is null || failure.Errno == Libc.ENOENT) failure = attempt;
+                continue;
+            }
             Description = route.Target.Destination;
             if (address.Transport == SyslogTransport.TcpTls) _tls = tls!.Authenticate(_socket, address.Host, SendTimeout);
             return true;

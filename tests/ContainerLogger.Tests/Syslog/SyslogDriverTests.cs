@@ -191,6 +191,19 @@ public class SyslogDriverTests
         Assert.That(Datagram(server), Is.EqualTo(Frame("local")));
     }
 
+    /// <summary>A socket that is there but refuses says why, rather than the last path's "no such file".</summary>
+    [Test]
+    public void LocalSyslogThatRefusesIsReportedOverAMissingPath()
+    {
+        var refusing = Path.Combine(_dir, "dev-log-file");
+        File.WriteAllText(refusing, ""); // a plain file where the socket should be: connect(2) is refused
+        using var driver = Driver([refusing, Path.Combine(_dir, "absent")]);
+        Add(driver, "x");
+        var failure = driver.FlushFails();
+        Assert.That(failure, Does.Contain("no local syslog socket"));
+        Assert.That(failure, Does.Contain("Connection refused").And.Not.Contain("No such file"));
+    }
+
     [Test]
     public void LocalSyslogMissingEverywhereKeepsTheBatch()
     {
