@@ -124,6 +124,18 @@ public class MultilineStageTests
         Assert.That(texts.Select(t => t.Length), Is.EqualTo(new[] { 902, 601 }));
     }
 
+    /// <summary>multiline-max-bytes is the most a record holds: exactly that many stays one record, one more byte does not.</summary>
+    [TestCase(902, 1)]
+    [TestCase(901, 2)]
+    public void A_record_of_exactly_max_bytes_stays_whole(long maxBytes, int records)
+    {
+        var rig = IndentRig(maxBytes: maxBytes);
+        string body = new('x', 298);
+        rig.ReadLines(["h" + body + "h", "  " + body, "  " + body]).Eof(); // 300 + 1 + 300 + 1 + 300 = 902 bytes joined
+        Assert.That(rig.Texts(), Has.Count.EqualTo(records));
+        Assert.That(rig.Texts().Sum(t => t.Length), Is.EqualTo(records == 1 ? 902 : 901), "joined with a newline only inside a record");
+    }
+
     [Test]
     public void A_record_of_a_megabyte_is_held_up_to_max_bytes()
     {

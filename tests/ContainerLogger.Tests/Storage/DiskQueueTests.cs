@@ -217,6 +217,18 @@ public class DiskQueueTests
         Assert.That(Counter(rig.Counters, "dropped.stdout.lines"), Is.Zero);
     }
 
+    /// <summary>CONTRACT section 10: buffer-path is created with its parents, readable by the sidecar's user only (0700).</summary>
+    [Test]
+    public void The_buffer_path_is_created_with_its_parents_for_its_owner_only()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("lib/containerlogger/c0ffee");
+        using var rig = new DiskQueueRig(path: path, directory: dir);
+        rig.Append(LogStream.Stdout, "one");
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        Assert.That(rig.SegmentFiles(), Has.Length.EqualTo(1));
+    }
+
     [Test]
     public void A_second_queue_on_the_same_directory_is_refused()
     {
