@@ -129,7 +129,7 @@ internal sealed unsafe class InputReader : IDisposable
             _multiline?.FlushAll();
         }
         _queue.EndOfRead();
-        foreach (var input in _inputs) Consume(input, input.Held);
+        ReleaseStored();
         _queue.CompleteAdding();
     }
 

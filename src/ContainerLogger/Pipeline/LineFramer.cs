@@ -99,16 +99,23 @@ internal sealed class LineFramer
         _startOffset += consumed;
         _scanned = 0;
         _counters.AddRead(_stream, 1, 0);
-        if (!_inGroup && endsLine)
-            return _sink.Append(new LogRecord(line, _stream, ticks, extra), offset);
-        if (!_inGroup) StartGroup(ticks);
-        var flags = RecordFlags.Partial | extra;
-        if (endsLine)
+        bool taken;
+        if (!_inGroup && endsLine) taken = _sink.Append(new LogRecord(line, _stream, ticks, extra), offset);
+        else
         {
-            flags |= RecordFlags.Last;
-            _inGroup = false;
+            if (!_inGroup) StartGroup(ticks);
+            var flags = RecordFlags.Partial | extra;
+            if (endsLine)
+            {
+                flags |= RecordFlags.Last;
+                _inGroup = false;
+            }
+            taken = _sink.Append(new LogRecord(line, _stream, _groupTicks, flags, ++_ordinal, _groupId), offset);
         }
-        return _sink.Append(new LogRecord(line, _stream, _groupTicks, flags, ++_ordinal, _groupId), offset);
+        // Refused (the buffer takes no more: a blocking run past its shutdown deadline): the line is not stored, so a
+        // peeked pipe keeps it for the next start.
+        if (!taken) _startOffset = offset;
+        return taken;
     }
 
     private void StartGroup(long ticks)

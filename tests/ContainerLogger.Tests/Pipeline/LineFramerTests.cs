@@ -333,6 +333,28 @@ public class LineFramerTests
         }
         Assert.That(seen, Has.Count.EqualTo(500));
     }
+    /// <summary>A line the buffer refuses is not stored: the unframed tail (what a peeked pipe keeps) starts at it.</summary>
+    [Test]
+    public void A_refused_line_stays_unframed()
+    {
+        var counters = new Counters();
+        var sink = new RefusingSink(taking: 1);
+        var framer = new LineFramer(LogStream.Stdout, 1024, sink, counters);
+        byte[] input = [.. "one\ntwo\nthree\n"u8];
+        input.CopyTo(framer.FreeSpace());
+        Assert.That(framer.Frame(input.Length, 1), Is.False, "the second line was refused");
+        Assert.That(framer.UnframedFrom, Is.EqualTo(4), "\"two\" and what follows were not stored");
+    }
+
+    private sealed class RefusingSink(int taking) : ILineSink
+    {
+        private int _taken;
+
+        public bool Append(in LogRecord record, long offset) => _taken++ < taking;
+
+        public long HeldFrom(LogStream stream) => long.MaxValue;
+    }
+
     /// <summary>Records the input offsets the framer hands over, then queues the lines in a ring.</summary>
     private sealed class OffsetSink(LogRing ring) : ILineSink
     {
