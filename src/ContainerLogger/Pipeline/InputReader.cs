@@ -52,6 +52,8 @@ internal sealed unsafe class InputReader : IDisposable
         _peek = queue.Durable ? PipePeek.TryCreate(diagnostics) : null;
         _inputs = inputs.Select(i => new Input(i.Fd, i.Stream, new LineFramer(i.Stream, maxLineSize, _sink, counters), i.Name,
             _peek is not null && Libc.IsPipe(i.Fd))).ToList();
+        foreach (var input in _inputs)
+            if (input.IsPipe) _peek!.FitTo(input.Fd);
         _wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
     }
 

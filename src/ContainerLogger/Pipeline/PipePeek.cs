@@ -11,7 +11,7 @@ namespace ContainerLogger.Pipeline;
 /// </summary>
 internal sealed unsafe class PipePeek : IDisposable
 {
-    private const int F_GETPIPE_SZ = 1032;
+    private const int F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
     private readonly int _read, _write, _devNull;
     private readonly byte[] _scratch = new byte[16 * 1024];
 
@@ -24,7 +24,7 @@ internal sealed unsafe class PipePeek : IDisposable
     }
 
     /// <summary>The most one peek sees: the private pipe's capacity.</summary>
-    public int Capacity { get; }
+    public int Capacity { get; private set; }
 
     /// <summary>The private pipe and /dev/null; null (inputs are then read plainly) if the system refuses them.</summary>
     public static PipePeek? TryCreate(Diagnostics diagnostics)
@@ -46,6 +46,19 @@ internal sealed unsafe class PipePeek : IDisposable
             return null;
         }
         return new PipePeek(fds[0], fds[1], devNull, capacity);
+    }
+
+    /// <summary>
+    /// Grows the private pipe to <paramref name="pipe"/>'s size: tee(2) copies at most as many buffers as the private
+    /// pipe has, so a larger input pipe (F_SETPIPE_SZ by the runtime) could hold bytes no peek sees, and those a
+    /// writer left before it hung up would be taken for the end.
+    /// </summary>
+    public void FitTo(int pipe)
+    {
+        int size = Libc.fcntl(pipe, F_GETPIPE_SZ, 0);
+        if (size <= Capacity) return;
+        int grown = Libc.fcntl(_write, F_SETPIPE_SZ, size);
+        if (grown > Capacity) Capacity = grown;
     }
 
     /// <summary>
