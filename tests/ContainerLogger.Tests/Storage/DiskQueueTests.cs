@@ -19,13 +19,16 @@ public class DiskQueueTests
     private static long Counter(Counters counters, string name) =>
         long.Parse(Regex.Match(counters.Format("x"), $@"\b{Regex.Escape(name)}=(-?\d+)").Groups[1].Value);
 
-    [Test]
-    public void Lines_come_back_in_order_with_stream_time_and_partial_metadata()
+    /// <summary>Within a run and across a restart (CONTRACT section 10: the original times, streams and partial metadata).</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Lines_come_back_in_order_with_stream_time_and_partial_metadata(bool restart)
     {
         using var rig = new DiskQueueRig();
         rig.Append(LogStream.Stdout, "one", "two").Append(LogStream.Stderr, "err");
         rig.Append(new LogRecord("piece"u8, LogStream.Stdout, 4242, RecordFlags.Partial | RecordFlags.Last | RecordFlags.Unterminated, 3, PartialId));
         rig.Append(new LogRecord(""u8, LogStream.Stderr, 7));
+        if (restart) rig.Reopen();
         var records = rig.Deliver();
         Assert.That(records.Select(r => $"{r.Stream}:{r.Text}"), Is.EqualTo(new[] { "Stdout:one", "Stdout:two", "Stderr:err", "Stdout:piece", "Stderr:" }));
         Assert.That(records[0].Ticks, Is.EqualTo(1003));
